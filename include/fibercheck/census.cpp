@@ -1,0 +1,96 @@
+#include "fibercheck/census.hpp"
+
+#include <boost/fiber/algo/algorithm.hpp>
+#include <boost/fiber/operations.hpp>
+
+#include "fibercheck/detail/runtime.hpp"
+#include "fibercheck/detail/scheduler.hpp"
+
+namespace fibercheck {
+
+const char* to_string(FiberState s) noexcept {
+  switch (s) {
+    case FiberState::ready: return "ready";
+    case FiberState::running: return "running";
+    case FiberState::blocked: return "blocked";
+    case FiberState::terminated_not_joined: return "terminated, not joined";
+  }
+  return "?";
+}
+
+std::string FiberInfo::site() const {
+  if (file.empty()) return "unknown site (plain boost fiber)";
+  return file + ":" + std::to_string(line);
+}
+
+
+std::vector<FiberInfo> census() {
+  std::vector<FiberInfo> out;
+  detail::Runtime& rt = detail::Runtime::get();
+  detail::FiberProps* self = detail::current_fiber();
+  const bool in_run = rt.run != nullptr;
+  for (detail::FiberProps* p = rt.first(); p; p = p->next) {
+    if (p->exited && !p->plain) continue;
+    FiberInfo f;
+    f.id = p->id;
+    f.parent_id = p->parent_id;
+    f.name = p->name;
+    f.path = p->path;
+    if (p->file) f.file = p->file;
+    f.line = p->line;
+    if (p->function) f.function = p->function;
+    f.done = p->done_name;
+    f.plain = p->plain;
+    f.kind = p->kind;
+    f.created_step = p->created_step;
+    f.blocked_since_step = p->blocked_since;
+    if (p->exited) {
+      f.state = FiberState::terminated_not_joined;
+    } else if (p == self) {
+      f.state = FiberState::running;
+    } else if (p->waiter != nullptr) {
+      f.state = FiberState::blocked;
+      f.in_fibercheck_wait = true;
+      f.blocked_on = p->waiter->describe();
+    } else if (in_run && !p->in_ready) {
+      f.state = FiberState::blocked;
+      f.blocked_on = "blocked outside fibercheck (a plain Boost.Fiber primitive, join or sleep)";
+    } else {
+      f.state = FiberState::ready;
+    }
+    out.push_back(std::move(f));
+  }
+  return out;
+}
+
+std::size_t live_fibers() { return detail::Runtime::get().live(); }
+
+std::string format(const std::vector<FiberInfo>& fibers) {
+  std::string s;
+  for (const FiberInfo& f : fibers) {
+    s += "  #" + std::to_string(f.id) + " " + f.path + " " + to_string(f.state);
+    if (!f.blocked_on.empty()) {
+      s += ": " + f.blocked_on;
+      if (f.state == FiberState::blocked && f.in_fibercheck_wait)
+        s += " since step " + std::to_string(f.blocked_since_step);
+    }
+    if (!f.done.empty()) s += "; given done '" + f.done + "'";
+    s += " [spawned at " + f.site() + "]\n";
+  }
+  return s;
+}
+
+std::string describe_leaks(const std::vector<FiberInfo>& fibers) {
+  if (fibers.empty()) return "";
+  return "expected no live fibers, found " + std::to_string(fibers.size()) + ":\n" +
+         format(fibers);
+}
+
+void install() {
+  if (installed()) return;
+  boost::fibers::use_scheduling_algorithm<detail::Scheduler>();
+}
+
+bool installed() noexcept { return detail::Runtime::get().sched != nullptr; }
+
+}  // namespace fibercheck

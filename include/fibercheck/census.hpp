@@ -1,0 +1,61 @@
+// census.hpp: every live fiber on this thread, what it is and what it waits on.
+//
+// The census sees fibers started through fibercheck (Scope::spawn, go) and, while
+// fibercheck's scheduler is installed on the thread (always inside fibercheck::run,
+// or after fibercheck::install()), plain boost::fibers::fiber too. Ids count up in
+// creation order from 1 within a run, never by address, so they are stable across
+// processes.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace fibercheck {
+
+enum class FiberState {
+  ready,                  // runnable, waiting for its turn
+  running,                // the fiber that asked for the census
+  blocked,                // suspended in a wait
+  terminated_not_joined,  // a plain boost fiber whose function returned but was never joined
+};
+
+[[nodiscard]] const char* to_string(FiberState s) noexcept;
+
+struct FiberInfo {
+  std::uint64_t id = 0;
+  std::uint64_t parent_id = 0;  // 0: started outside any known fiber
+  std::string name;             // "stage-2"
+  std::string path;             // "root/pipeline/stage-2"
+  std::string file;             // spawn site; empty for plain boost fibers
+  unsigned line = 0;
+  std::string function;
+  FiberState state = FiberState::ready;
+  // True when blocked in a fibercheck primitive, which can be unwound on reclaim.
+  bool in_fibercheck_wait = false;
+  // "recv on chan 'results' (cap 0)"; "blocked outside fibercheck" for other waits.
+  std::string blocked_on;
+  std::string done;  // the done signal the fiber was given, if any
+  std::uint64_t blocked_since_step = 0;
+  std::uint64_t created_step = 0;
+  bool plain = false;  // started with plain boost::fibers::fiber
+  std::string kind;    // free-form label the spawner attached (a harness kind name)
+  [[nodiscard]] std::string site() const;  // "file:line"
+};
+
+// The live fibers on the calling thread, ordered by id.
+[[nodiscard]] std::vector<FiberInfo> census();
+[[nodiscard]] std::size_t live_fibers();
+// One line per fiber: "#3 root/pipeline/stage-2 blocked: recv on chan 'in' (cap 0) [spawned at f.cpp:12]".
+[[nodiscard]] std::string format(const std::vector<FiberInfo>& fibers);
+// A failure message naming every live fiber, or the empty string when there are none.
+[[nodiscard]] std::string describe_leaks(const std::vector<FiberInfo>& fibers);
+
+// Installs fibercheck's scheduler (FIFO, real clock) on the calling thread so that the
+// census also sees plain boost fibers there. Must run before any fiber exists on the
+// thread (TRAPS 6); calling it again is a no-op. fibercheck::run does not need it.
+void install();
+// True when fibercheck's scheduler is installed on this thread.
+[[nodiscard]] bool installed() noexcept;
+
+}  // namespace fibercheck

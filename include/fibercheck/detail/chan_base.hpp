@@ -1,0 +1,46 @@
+// chan_base.hpp (internal): the type-independent half of a channel, which the
+// select engine drives. Every method ending in _locked needs `m` held.
+#pragma once
+
+#include <boost/fiber/mutex.hpp>
+#include <cstddef>
+#include <string>
+
+#include "fibercheck/detail/wait.hpp"
+
+namespace fibercheck::detail {
+
+class ChanBase : public Waitable {
+ public:
+  ChanBase(std::string name, std::size_t capacity) : name_(std::move(name)), cap_(capacity) {}
+  virtual ~ChanBase() = default;
+
+  [[nodiscard]] bool ready_locked(WaitOp op) const noexcept {
+    if (op == WaitOp::send) return closed_ || !recvq_.empty() || buffered_locked() < cap_;
+    return closed_ || buffered_locked() != 0 || !sendq_.empty();
+  }
+  // Sends *static_cast<T*>(src): ok, closed or would_block.
+  virtual Status try_send_locked(void* src) = 0;
+  // Receives into *static_cast<std::optional<T>*>(dst): ok, closed or would_block.
+  virtual Status try_recv_locked(void* dst) = 0;
+  [[nodiscard]] virtual std::size_t buffered_locked() const noexcept = 0;
+
+  // Closes the channel, waking every blocked sender and receiver. False if it was closed.
+  bool close();
+  std::string describe(WaitOp op) const override;
+
+  boost::fibers::mutex m;
+  WaitList recvq_;
+  WaitList sendq_;
+
+  [[nodiscard]] const std::string& name() const noexcept { return name_; }
+  [[nodiscard]] std::size_t capacity() const noexcept { return cap_; }
+  [[nodiscard]] bool closed_locked() const noexcept { return closed_; }
+
+ protected:
+  std::string name_;
+  std::size_t cap_;
+  bool closed_ = false;
+};
+
+}  // namespace fibercheck::detail

@@ -1,0 +1,251 @@
+#include "fibercheck/detail/runtime.hpp"
+
+#include <chrono>
+#include <exception>
+#include <stdexcept>
+
+#include "fibercheck/detail/scheduler.hpp"
+
+namespace fibercheck::detail {
+
+namespace {
+thread_local bool t_runtime_gone = false;
+}
+
+bool runtime_alive() noexcept { return !t_runtime_gone; }
+
+Runtime& Runtime::get() {
+  thread_local Runtime rt;
+  return rt;
+}
+
+Runtime::~Runtime() { t_runtime_gone = true; }
+
+FiberProps::~FiberProps() {
+  if (registered && runtime_alive()) Runtime::get().forget(*this);
+}
+
+FiberProps* current_fiber() noexcept {
+  boost::fibers::fiber_properties* props = boost::fibers::context::active()->get_properties();
+  if (props == nullptr) return nullptr;
+  auto* p = dynamic_cast<FiberProps*>(props);
+  return (p != nullptr && !p->internal) ? p : nullptr;
+}
+
+void Runtime::adopt(FiberProps& p, FiberProps* parent) {
+  p.id = next_id++;
+  p.parent_id = parent ? parent->id : 0;
+  p.created_step = run ? run->steps : 0;
+  p.registered = true;
+  p.prev = tail_;
+  p.next = nullptr;
+  if (tail_) {
+    tail_->next = &p;
+  } else {
+    head_ = &p;
+  }
+  tail_ = &p;
+  if (run != nullptr) {
+    if (by_id_.size() <= p.id) by_id_.resize(p.id * 2 + 16, nullptr);
+    by_id_[p.id] = &p;
+  }
+}
+
+void Runtime::forget(FiberProps& p) noexcept {
+  if (!p.registered) return;
+  if (p.prev) {
+    p.prev->next = p.next;
+  } else {
+    head_ = p.next;
+  }
+  if (p.next) {
+    p.next->prev = p.prev;
+  } else {
+    tail_ = p.prev;
+  }
+  p.prev = p.next = nullptr;
+  p.registered = false;
+  if (p.id < by_id_.size() && by_id_[p.id] == &p) by_id_[p.id] = nullptr;
+}
+
+FiberProps* Runtime::by_id(std::uint64_t id) const noexcept {
+  return id < by_id_.size() ? by_id_[id] : nullptr;
+}
+
+std::size_t Runtime::live() const noexcept {
+  std::size_t n = 0;
+  for (FiberProps* p = head_; p; p = p->next)
+    if (!p->exited) ++n;
+  return n;
+}
+
+std::int64_t Runtime::now() const {
+  if (run != nullptr) return run->now;
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+void Runtime::arm(Timer& t, std::int64_t due) {
+  if (run == nullptr) throw std::logic_error("fibercheck: virtual timers need a run");
+  if (t.armed) disarm(t);
+  t.due = due < run->now ? run->now : due;
+  t.seq = ++run->timer_seq;
+  run->timers.emplace(std::make_pair(t.due, t.seq), &t);
+  t.armed = true;
+}
+
+void Runtime::disarm(Timer& t) noexcept {
+  if (!t.armed) return;
+  if (run != nullptr) run->timers.erase(std::make_pair(t.due, t.seq));
+  t.armed = false;
+}
+
+void Runtime::event(EventKind kind, std::uint64_t fiber, std::string detail) {
+  if (run == nullptr || !run->record_events || run->events == nullptr) return;
+  run->events->push_back(Event{run->steps, run->now, kind, fiber, std::move(detail)});
+}
+
+void Runtime::reset_ids() {
+  next_id = 1;
+  by_id_.clear();
+}
+
+// ---- WaitList ----
+
+void WaitList::push_back(WaitNode& n) noexcept {
+  n.prev = tail_;
+  n.next = nullptr;
+  if (tail_) {
+    tail_->next = &n;
+  } else {
+    head_ = &n;
+  }
+  tail_ = &n;
+  n.linked = true;
+}
+
+void WaitList::remove(WaitNode& n) noexcept {
+  if (!n.linked) return;
+  if (n.prev) {
+    n.prev->next = n.next;
+  } else {
+    head_ = n.next;
+  }
+  if (n.next) {
+    n.next->prev = n.prev;
+  } else {
+    tail_ = n.prev;
+  }
+  n.prev = n.next = nullptr;
+  n.linked = false;
+}
+
+WaitNode* WaitList::claim_first() noexcept {
+  for (WaitNode* n = head_; n; n = n->next) {
+    if (n->waiter->try_claim(n->index)) {
+      remove(*n);
+      return n;
+    }
+  }
+  return nullptr;
+}
+
+std::size_t WaitList::size() const noexcept {
+  std::size_t k = 0;
+  for (WaitNode* n = head_; n; n = n->next) ++k;
+  return k;
+}
+
+// ---- Waiter ----
+
+namespace {
+struct SleepTimer final : Timer {
+  Waiter* w = nullptr;
+  void fire() override {
+    if (w->try_claim(kTimeout)) w->wake();
+  }
+};
+}  // namespace
+
+std::string Waiter::describe() const {
+  std::string s;
+  for (int i = 0; i < node_count; ++i) {
+    if (!s.empty()) s += " or ";
+    s += nodes[i].object->describe(nodes[i].op);
+  }
+  if (deadline) {
+    std::string until = "until t=" + std::to_string(*deadline) + "ns";
+    s = s.empty() ? "sleep " + until : s + ", " + until;
+  }
+  if (s.empty()) s = "a wait with nothing that can end it";
+  if (node_count > 1) s = "select {" + s + "}";
+  return s;
+}
+
+void Waiter::wake() {
+  std::lock_guard<boost::fibers::mutex> lk(m);
+  signaled = true;
+  cv.notify_one();
+}
+
+int Waiter::block(std::optional<std::int64_t> deadline_ns) {
+  Runtime& rt = Runtime::get();
+  FiberProps* self = current_fiber();
+  const bool virtual_time = rt.run != nullptr;
+  deadline = deadline_ns;
+  SleepTimer timer;
+  if (deadline_ns && virtual_time) {
+    timer.w = this;
+    rt.arm(timer, *deadline_ns);
+  }
+  if (self) {
+    self->waiter = this;
+    self->blocked_since = rt.run ? rt.run->steps : 0;
+    if (rt.run && rt.run->record_events) rt.event(EventKind::block, self->id, describe());
+  }
+  {
+    std::unique_lock<boost::fibers::mutex> lk(m);
+    while (!signaled) {
+      if (deadline_ns && !virtual_time) {
+        std::chrono::steady_clock::time_point tp{std::chrono::nanoseconds(*deadline_ns)};
+        if (cv.wait_until(lk, tp) == boost::fibers::cv_status::timeout && !signaled &&
+            try_claim(kTimeout)) {
+          break;
+        }
+      } else {
+        cv.wait(lk);
+      }
+    }
+  }
+  if (self) {
+    self->waiter = nullptr;
+    rt.event(EventKind::wake, self->id, "");
+  }
+  rt.disarm(timer);
+  return fired.load(std::memory_order_acquire);
+}
+
+// ---- scheduling hooks ----
+
+void check_unwind() {
+  FiberProps* p = current_fiber();
+  if (p != nullptr && p->unwinding && std::uncaught_exceptions() == 0) throw Unwind{};
+}
+
+void sched_point() {
+  Runtime& rt = Runtime::get();
+  if (rt.run == nullptr || rt.sched == nullptr) return;
+  FiberProps* p = current_fiber();
+  if (p == nullptr) return;
+  rt.sched->yield_point(*p);
+  if (p->unwinding && std::uncaught_exceptions() == 0) throw Unwind{};
+}
+
+std::size_t choose_case(std::size_t n) {
+  Runtime& rt = Runtime::get();
+  if (rt.sched == nullptr || rt.run == nullptr) return 0;
+  return rt.sched->choose_case(n);
+}
+
+}  // namespace fibercheck::detail

@@ -1,0 +1,132 @@
+// runtime.hpp (internal): per-thread state: the fiber registry, the installed
+// scheduler and, during fibercheck::run, the state of the run.
+#pragma once
+
+#include <boost/fiber/context.hpp>
+#include <boost/fiber/properties.hpp>
+#include <cstdint>
+#include <exception>
+#include <map>
+#include <memory>
+#include <source_location>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "fibercheck/detail/wait.hpp"
+#include "fibercheck/sched/strategy.hpp"
+#include "fibercheck/trace.hpp"
+
+namespace fibercheck::detail {
+
+class Scheduler;
+class ScopeState;
+
+// Everything fibercheck knows about one fiber; owned by the fiber's Boost context.
+struct FiberProps final : boost::fibers::fiber_properties {
+  explicit FiberProps(boost::fibers::context* ctx) : fiber_properties(ctx) {}
+  ~FiberProps() override;
+
+  std::uint64_t id = 0;
+  std::uint64_t parent_id = 0;
+  std::string name;
+  std::string path;
+  std::string kind;
+  std::string done_name;
+  const char* file = nullptr;
+  unsigned line = 0;
+  const char* function = nullptr;
+  bool internal = false;  // main or dispatcher context: not a fiber of the program
+  bool plain = false;     // started with plain boost::fibers::fiber
+  bool registered = false;
+  bool exited = false;     // the function returned (or unwound)
+  bool unwinding = false;  // reclaim asked it to unwind
+  Waiter* waiter = nullptr;  // set while blocked in a fibercheck primitive
+  std::uint64_t created_step = 0;
+  std::uint64_t blocked_since = 0;
+  // Scheduler bookkeeping.
+  bool in_ready = false;
+  std::uint64_t ready_seq = 0;
+  // Registry links.
+  FiberProps* prev = nullptr;
+  FiberProps* next = nullptr;
+
+  [[nodiscard]] boost::fibers::context* context() const noexcept { return ctx_; }
+};
+
+// A timer on the virtual clock: fires by calling fire() from the run's main context.
+struct Timer {
+  virtual void fire() = 0;
+  // Called instead of fire() when the run ends with the timer still armed.
+  virtual void discard() {}
+  std::int64_t due = 0;
+  std::uint64_t seq = 0;
+  bool armed = false;
+
+ protected:
+  ~Timer() = default;
+};
+
+enum class StopReason { none, idle, cancel, budget, exception, time_budget };
+
+// State of one fibercheck::run, owned by the run's main context.
+struct RunState {
+  std::unique_ptr<sched::Strategy> strategy;
+  std::uint64_t max_steps = 0;
+  std::uint64_t cancel_step = 0;  // 0: none
+  bool cancel_fired = false;
+  std::uint64_t steps = 0;
+  std::uint64_t trace_hash = 0;
+  std::uint64_t preemptions = 0;
+  std::vector<std::uint32_t> choices;
+  std::int64_t now = 0;  // virtual nanoseconds since the run began
+  std::map<std::pair<std::int64_t, std::uint64_t>, Timer*> timers;
+  std::uint64_t timer_seq = 0;
+  StopReason stop = StopReason::none;
+  // The first exception that escaped a fiber (not through a scope join).
+  std::exception_ptr error;
+  std::string error_path;
+  bool record_events = false;
+  std::vector<Event>* events = nullptr;
+};
+
+class Runtime {
+ public:
+  static Runtime& get();
+
+  // Registry of fibers that have not been destroyed.
+  void adopt(FiberProps& p, FiberProps* parent);
+  void forget(FiberProps& p) noexcept;
+  [[nodiscard]] FiberProps* first() const noexcept { return head_; }
+  [[nodiscard]] FiberProps* by_id(std::uint64_t id) const noexcept;
+  [[nodiscard]] std::size_t live() const noexcept;
+
+  Scheduler* sched = nullptr;  // set while fibercheck's algorithm is installed
+  RunState* run = nullptr;     // set during fibercheck::run
+  std::uint64_t next_id = 1;
+  std::size_t stack_size = 64 * 1024;
+  // A run left fibers that cannot be unwound: this thread must never exit (TRAPS 1).
+  bool poisoned = false;
+
+  // Virtual time; the real steady clock outside a run.
+  [[nodiscard]] std::int64_t now() const;
+  void arm(Timer& t, std::int64_t due);
+  void disarm(Timer& t) noexcept;
+  // Records an event when the run keeps a trace.
+  void event(EventKind kind, std::uint64_t fiber, std::string detail);
+  // Numbers fibers from 1 again: called at the start of every run.
+  void reset_ids();
+
+  ~Runtime();
+
+ private:
+  FiberProps* head_ = nullptr;
+  FiberProps* tail_ = nullptr;
+  std::vector<FiberProps*> by_id_;  // index: id
+};
+
+// The running fiber's record, or nullptr on a main context / foreign scheduler.
+[[nodiscard]] FiberProps* current_fiber() noexcept;
+[[nodiscard]] bool runtime_alive() noexcept;
+
+}  // namespace fibercheck::detail

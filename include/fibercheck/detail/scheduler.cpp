@@ -1,0 +1,272 @@
+#include "fibercheck/detail/scheduler.hpp"
+
+#include <boost/fiber/detail/fss.hpp>
+#include <boost/fiber/type.hpp>
+
+#include "fibercheck/sched/rng.hpp"
+
+namespace fibercheck::detail {
+
+namespace {
+
+using boost::fibers::context;
+using boost::fibers::type;
+
+// Runs when a plain boost fiber's function returns (TRAPS 6): marks it exited.
+class ExitMarker final : public boost::fibers::detail::fss_cleanup_function {
+ public:
+  void operator()(void* data) override {
+    auto* p = static_cast<FiberProps*>(data);
+    p->exited = true;
+    if (runtime_alive()) Runtime::get().event(EventKind::exit, p->id, "");
+  }
+};
+
+const int kExitKey = 0;
+
+// The strategy sees option ids through this view of the ready set plus the
+// yielding fiber, which is still running and so not in the set.
+struct OptionView {
+  ReadySet& ready;
+  std::uint64_t self;  // 0 when the current fiber is not an option
+  std::uint64_t id_at(std::size_t i) const {
+    if (self == 0) return ready.kth(i);
+    std::size_t below = ready.rank(self);
+    if (i < below) return ready.kth(i);
+    if (i == below) return self;
+    return ready.kth(i - 1);
+  }
+};
+
+}  // namespace
+
+Scheduler::Scheduler() { Runtime::get().sched = this; }
+
+Scheduler::~Scheduler() {
+  if (runtime_alive() && Runtime::get().sched == this) Runtime::get().sched = nullptr;
+}
+
+boost::fibers::fiber_properties* Scheduler::new_properties(context* ctx) {
+  auto* p = new FiberProps(ctx);
+  if (ctx->is_context(type::main_context) || ctx->is_context(type::dispatcher_context)) {
+    p->internal = true;
+    return p;
+  }
+  // A fiber started with plain boost::fibers::fiber: name it after its creator.
+  Runtime& rt = Runtime::get();
+  FiberProps* parent = current_fiber();
+  p->plain = true;
+  rt.adopt(*p, parent);
+  p->name = "fiber-" + std::to_string(p->id);
+  p->path = parent ? parent->path + "/" + p->name : p->name;
+  ctx->set_fss_data(&kExitKey, boost::fibers::detail::fss_cleanup_function::ptr_t{new ExitMarker},
+                    p, false);
+  rt.event(EventKind::spawn, p->id, p->path + " (plain boost fiber)");
+  return p;
+}
+
+void Scheduler::awakened(context* ctx, FiberProps& props) noexcept {
+  if (props.internal) {
+    if (ctx->is_context(type::main_context)) {
+      main_ = ctx;
+    } else {
+      dispatcher_ = ctx;
+    }
+  }
+  if (!run_mode()) {  // free mode: plain round robin over every context, like Boost's
+    fifo_.push_back(ctx);
+    return;
+  }
+  if (props.internal) {
+    if (ctx == main_) {
+      main_ready_ = true;
+    } else {
+      dispatcher_ready_ = true;
+    }
+    return;
+  }
+  props.in_ready = true;
+  props.ready_seq = ++seq_;
+  ready_.insert(props.id, props.ready_seq);
+}
+
+bool Scheduler::has_ready_fibers() const noexcept {
+  return main_ready_ || dispatcher_ready_ || !fifo_.empty() || ready_.size() != 0;
+}
+
+context* Scheduler::take_main() noexcept {
+  main_ready_ = false;
+  return main_;
+}
+
+FiberProps* Scheduler::decide(FiberProps* self) {
+  RunState& run = *run_;
+  Runtime& rt = Runtime::get();
+  idle_ = false;
+  const std::size_t count = ready_.size() + (self ? 1 : 0);
+  std::uint64_t chosen;
+  if (count == 1) {
+    chosen = self ? self->id : ready_.kth(0);
+  } else {
+    OptionView view{ready_, self ? self->id : 0};
+    const std::uint64_t oldest = ready_.oldest();
+    const std::size_t oldest_index = ready_.rank(oldest) + ((self && self->id < oldest) ? 1 : 0);
+    sched::Decision d;
+    d.kind = sched::ChoiceKind::schedule;
+    d.count = count;
+    d.step = run.steps;
+    d.fifo_index = oldest_index;
+    d.default_index = self ? ready_.rank(self->id) : oldest_index;
+    std::vector<std::uint64_t> ids;
+    if (run.strategy->name() == "pct") {
+      ids.reserve(count);
+      for (std::size_t i = 0; i < count; ++i) ids.push_back(view.id_at(i));
+      d.ids = ids.data();
+    }
+    std::size_t k = run.strategy->choose(d);
+    if (k >= count) k = d.default_index;
+    run.choices.push_back(static_cast<std::uint32_t>(k));
+    if (k != d.default_index) ++run.preemptions;
+    chosen = view.id_at(k);
+  }
+  ++run.steps;
+  run.trace_hash = sched::mix(sched::mix(run.trace_hash, run.steps), chosen);
+  FiberProps* p = rt.by_id(chosen);
+  if (p != self) {
+    ready_.erase(chosen);
+    p->in_ready = false;
+  }
+  return p;
+}
+
+context* Scheduler::pick_next() noexcept {
+  if (forced_ != nullptr) {
+    context* c = forced_;
+    forced_ = nullptr;
+    return c;
+  }
+  context* active = context::active();
+  if (!run_mode()) {
+    if (fifo_.empty()) return nullptr;
+    context* c = fifo_.front();
+    fifo_.pop_front();
+    return c;
+  }
+  RunState& run = *run_;
+  if (run.stop != StopReason::none && main_ready_) return take_main();
+  if (ready_.size() != 0) {
+    if (run.steps >= run.max_steps) run.stop = StopReason::budget;
+    if (run.cancel_step != 0 && !run.cancel_fired && run.steps >= run.cancel_step)
+      run.stop = StopReason::cancel;
+    if (run.stop != StopReason::none && main_ready_) return take_main();
+    if (run.stop == StopReason::none || !main_ready_) return decide(nullptr)->context();
+  }
+  if (active == dispatcher_) {
+    if (idle_ && main_ready_) {
+      idle_ = false;
+      if (run.stop == StopReason::none) run.stop = StopReason::idle;
+      return take_main();
+    }
+    return nullptr;
+  }
+  if (dispatcher_ready_) {
+    dispatcher_ready_ = false;
+    return dispatcher_;
+  }
+  if (main_ready_) return take_main();
+  return nullptr;
+}
+
+void Scheduler::suspend_until(std::chrono::steady_clock::time_point const& tp) noexcept {
+  if (run_mode() && tp == std::chrono::steady_clock::time_point::max() && main_ready_) {
+    idle_ = true;  // every fiber of the run is blocked: hand over to the run's main context
+    return;
+  }
+  std::unique_lock<std::mutex> lk(wake_mtx_);
+  if (tp == std::chrono::steady_clock::time_point::max()) {
+    wake_cv_.wait(lk, [this] { return wake_flag_; });
+  } else {
+    wake_cv_.wait_until(lk, tp, [this] { return wake_flag_; });
+  }
+  wake_flag_ = false;
+}
+
+void Scheduler::notify() noexcept {
+  remote_.store(true);
+  std::lock_guard<std::mutex> lk(wake_mtx_);
+  wake_flag_ = true;
+  wake_cv_.notify_all();
+}
+
+void Scheduler::begin_run(RunState& run) {
+  run_ = &run;
+  ready_.clear();
+  seq_ = 0;
+  idle_ = false;
+  main_ready_ = false;
+  dispatcher_ready_ = false;
+  quarantined_.clear();
+  for (context* c : fifo_) {
+    if (c == dispatcher_) dispatcher_ready_ = true;
+    if (c == main_) main_ready_ = true;
+  }
+  fifo_.clear();
+}
+
+void Scheduler::end_run() {
+  // Fibers still ready here were quarantined: they stay out of scheduling for good.
+  run_ = nullptr;
+  ready_.clear();
+  if (dispatcher_ready_) fifo_.push_back(dispatcher_);
+  if (main_ready_) fifo_.push_back(main_);
+  dispatcher_ready_ = false;
+  main_ready_ = false;
+}
+
+void Scheduler::yield_point(FiberProps& self) {
+  RunState& run = *run_;
+  if (run.steps >= run.max_steps) run.stop = StopReason::budget;
+  if (run.cancel_step != 0 && !run.cancel_fired && run.steps >= run.cancel_step)
+    run.stop = StopReason::cancel;
+  if (run.stop != StopReason::none) {
+    context::active()->yield();  // pick_next hands over to main
+    return;
+  }
+  FiberProps* next = decide(&self);
+  if (next == &self) return;  // the strategy kept this fiber running: no switch needed
+  forced_ = next->context();
+  context::active()->yield();
+}
+
+std::size_t Scheduler::choose_case(std::size_t n) {
+  if (n <= 1 || !run_mode()) return 0;
+  RunState& run = *run_;
+  sched::Decision d;
+  d.kind = sched::ChoiceKind::select;
+  d.count = n;
+  d.step = run.steps;
+  std::size_t k = run.strategy->choose(d);
+  if (k >= n) k = 0;
+  run.choices.push_back(static_cast<std::uint32_t>(k));
+  if (k != 0) ++run.preemptions;
+  run.trace_hash = sched::mix(run.trace_hash, 0x5E1EC7000000ull + k);
+  return k;
+}
+
+StopReason Scheduler::take_stop() noexcept {
+  StopReason r = run_ ? run_->stop : StopReason::none;
+  if (run_) run_->stop = StopReason::none;
+  return r;
+}
+
+void Scheduler::request_stop(StopReason r) noexcept {
+  if (run_ && run_->stop == StopReason::none) run_->stop = r;
+}
+
+void Scheduler::quarantine(FiberProps& p) noexcept {
+  ready_.erase(p.id);
+  p.in_ready = false;
+  quarantined_.push_back(p.id);
+}
+
+}  // namespace fibercheck::detail

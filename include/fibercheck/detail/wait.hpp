@@ -1,0 +1,106 @@
+// wait.hpp (internal): the one blocking mechanism behind every fibercheck primitive.
+//
+// A blocked operation owns a Waiter on its stack and links one WaitNode per thing it
+// waits for (a channel's send or receive queue, a done signal, a scope's join) into
+// that object's WaitList. Whoever makes an operation possible claims the waiter with a
+// compare-and-swap (first claim wins, so a select completes exactly one case), fills in
+// the node's result, and wakes it. Reclaim claims a waiter with kUnwind. Object locks
+// are taken before the waiter's lock, never the reverse.
+#pragma once
+
+#include <atomic>
+#include <boost/fiber/condition_variable.hpp>
+#include <boost/fiber/mutex.hpp>
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "fibercheck/status.hpp"
+
+namespace fibercheck::detail {
+
+struct FiberProps;
+
+enum class WaitOp { recv, send, done, join, sleep, other };
+
+// Anything a fiber can wait on; it describes itself for the census.
+class Waitable {
+ public:
+  [[nodiscard]] virtual std::string describe(WaitOp op) const = 0;
+
+ protected:
+  ~Waitable() = default;
+};
+
+// Thrown into a fiber blocked in a fibercheck primitive when its case is reclaimed.
+// Deliberately not derived from std::exception, so `catch (const std::exception&)`
+// in code under test does not swallow it.
+struct Unwind final {};
+
+inline constexpr int kPending = -1;
+inline constexpr int kUnwind = -2;
+inline constexpr int kTimeout = -3;
+
+struct Waiter;
+
+struct WaitNode {
+  Waiter* waiter = nullptr;
+  int index = 0;  // which case of the operation this node stands for
+  WaitOp op = WaitOp::other;
+  const Waitable* object = nullptr;
+  void* slot = nullptr;  // send: T* to move from; recv: std::optional<T>* to fill
+  Status result = Status::ok;
+  WaitNode* prev = nullptr;
+  WaitNode* next = nullptr;
+  bool linked = false;
+};
+
+// An intrusive FIFO of waiting nodes; guarded by its owner's lock.
+class WaitList {
+ public:
+  void push_back(WaitNode& n) noexcept;
+  void remove(WaitNode& n) noexcept;
+  [[nodiscard]] WaitNode* front() const noexcept { return head_; }
+  [[nodiscard]] bool empty() const noexcept { return head_ == nullptr; }
+  // Claims and unlinks the first node whose waiter is still pending; nullptr if none.
+  WaitNode* claim_first() noexcept;
+  [[nodiscard]] std::size_t size() const noexcept;
+
+ private:
+  WaitNode* head_ = nullptr;
+  WaitNode* tail_ = nullptr;
+};
+
+struct Waiter {
+  std::atomic<int> fired{kPending};
+  boost::fibers::mutex m;
+  boost::fibers::condition_variable cv;
+  bool signaled = false;
+  bool unwindable = true;  // false inside destructors: such a wait must finish normally
+  WaitNode* nodes = nullptr;  // the operation's nodes, for the census
+  int node_count = 0;
+  std::optional<std::int64_t> deadline;  // fibercheck clock nanoseconds
+
+  bool try_claim(int index) noexcept {
+    int expected = kPending;
+    return fired.compare_exchange_strong(expected, index, std::memory_order_acq_rel);
+  }
+  // What the wait is for, as the census prints it.
+  [[nodiscard]] std::string describe() const;
+  // Wakes the waiting fiber; call after a successful try_claim.
+  void wake();
+  // Blocks until claimed; returns the claimed index (kTimeout after `deadline`, in
+  // fibercheck clock nanoseconds). Registers the wait with the census.
+  int block(std::optional<std::int64_t> deadline = std::nullopt);
+};
+
+// Entry check of every primitive: throws Unwind when the calling fiber is being
+// reclaimed (and is not already unwinding).
+void check_unwind();
+// A scheduling point: under a deterministic run, lets the strategy switch fibers here.
+void sched_point();
+// Picks one of n ready cases (n >= 1): seeded under a deterministic run, recorded for replay.
+std::size_t choose_case(std::size_t n);
+
+}  // namespace fibercheck::detail

@@ -1,0 +1,179 @@
+#include "fibercheck/done.hpp"
+
+#include <mutex>
+#include <vector>
+
+#include "fibercheck/detail/done_state.hpp"
+#include "fibercheck/detail/runtime.hpp"
+
+namespace fibercheck {
+
+const char* to_string(CloseReason r) noexcept {
+  switch (r) {
+    case CloseReason::open: return "open";
+    case CloseReason::cancelled: return "cancelled";
+    case CloseReason::deadline_exceeded: return "deadline exceeded";
+  }
+  return "?";
+}
+
+namespace detail {
+
+DoneState::~DoneState() {
+  if (parent) {
+    std::lock_guard<boost::fibers::mutex> lk(parent->m);
+    if (prev_sibling) {
+      prev_sibling->next_sibling = next_sibling;
+    } else if (parent->first_child == this) {
+      parent->first_child = next_sibling;
+    }
+    if (next_sibling) next_sibling->prev_sibling = prev_sibling;
+  }
+  // Children keep a reference to us, so none are left.
+}
+
+void DoneState::attach(const std::shared_ptr<DoneState>& p) {
+  parent = p;
+  bool parent_closed;
+  CloseReason why;
+  {
+    std::lock_guard<boost::fibers::mutex> lk(p->m);
+    parent_closed = p->is_closed.load(std::memory_order_acquire);
+    why = p->reason;
+    if (!parent_closed) {
+      next_sibling = p->first_child;
+      if (next_sibling) next_sibling->prev_sibling = this;
+      p->first_child = this;
+    }
+  }
+  if (parent_closed) close(why);
+}
+
+bool DoneState::close(CloseReason why) noexcept {
+  // Iterative, so a chain of a hundred thousand derived signals cannot overflow
+  // a fiber's stack.
+  std::vector<std::shared_ptr<DoneState>> pending;
+  bool first = false;
+  std::shared_ptr<DoneState> self_keep;
+  DoneState* cur = this;
+  for (;;) {
+    std::stop_source* to_stop = nullptr;
+    {
+      std::lock_guard<boost::fibers::mutex> lk(cur->m);
+      if (!cur->is_closed.load(std::memory_order_relaxed)) {
+        if (cur == this) first = true;
+        cur->reason = why;
+        Runtime* rt = runtime_alive() ? &Runtime::get() : nullptr;
+        cur->closed_step = (rt && rt->run) ? rt->run->steps : 0;
+        cur->is_closed.store(true, std::memory_order_release);
+        while (WaitNode* n = cur->waiters.claim_first()) {
+          n->result = Status::cancelled;
+          n->waiter->wake();
+        }
+        for (DoneState* c = cur->first_child; c; c = c->next_sibling) {
+          if (auto sp = c->weak_from_this().lock()) pending.push_back(std::move(sp));
+        }
+        to_stop = cur->stop.get();
+        if (rt) rt->event(EventKind::close, 0, "done '" + cur->name + "'");
+      }
+    }
+    if (to_stop) to_stop->request_stop();
+    if (pending.empty()) break;
+    self_keep = std::move(pending.back());
+    pending.pop_back();
+    cur = self_keep.get();
+  }
+  return first;
+}
+
+std::string DoneState::describe(WaitOp) const { return "wait on done '" + name + "'"; }
+
+}  // namespace detail
+
+bool Done::closed() const noexcept {
+  return state_ && state_->is_closed.load(std::memory_order_acquire);
+}
+
+CloseReason Done::reason() const noexcept {
+  if (!closed()) return CloseReason::open;
+  std::lock_guard<boost::fibers::mutex> lk(state_->m);
+  return state_->reason;
+}
+
+std::string Done::name() const { return state_ ? state_->name : std::string("never"); }
+
+void Done::wait() const {
+  detail::check_unwind();
+  detail::sched_point();
+  detail::Waiter w;
+  detail::WaitNode node;
+  node.waiter = &w;
+  node.op = detail::WaitOp::done;
+  static const struct Never final : detail::Waitable {
+    std::string describe(detail::WaitOp) const override { return "wait on a done that never closes"; }
+  } never;
+  node.object = state_ ? static_cast<const detail::Waitable*>(state_.get()) : &never;
+  w.nodes = &node;
+  w.node_count = 1;
+  if (state_) {
+    std::lock_guard<boost::fibers::mutex> lk(state_->m);
+    if (state_->is_closed.load(std::memory_order_relaxed)) return;
+    state_->waiters.push_back(node);
+  }
+  int fired = w.block();
+  if (state_) {
+    std::lock_guard<boost::fibers::mutex> lk(state_->m);
+    state_->waiters.remove(node);
+  }
+  if (fired == detail::kUnwind) throw detail::Unwind{};
+}
+
+std::stop_token Done::stop_token() const {
+  if (!state_) return std::stop_token();
+  bool closed_now;
+  std::stop_token tok;
+  {
+    std::lock_guard<boost::fibers::mutex> lk(state_->m);
+    if (!state_->stop) state_->stop = std::make_unique<std::stop_source>();
+    closed_now = state_->is_closed.load(std::memory_order_relaxed);
+    tok = state_->stop->get_token();
+  }
+  if (closed_now) state_->stop->request_stop();
+  return tok;
+}
+
+DoneSource::DoneSource(std::string name)
+    : state_(std::make_shared<detail::DoneState>(std::move(name))) {}
+
+DoneSource::DoneSource(const Done& parent, std::string name)
+    : state_(std::make_shared<detail::DoneState>(std::move(name))) {
+  if (parent.state_) state_->attach(parent.state_);
+}
+
+DoneSource DoneSource::from_stop_token(std::stop_token token, std::string name) {
+  DoneSource src(std::move(name));
+  std::weak_ptr<detail::DoneState> weak = src.state_;
+  src.state_->on_stop = std::make_unique<std::stop_callback<std::function<void()>>>(
+      std::move(token), std::function<void()>([weak] {
+        if (auto s = weak.lock()) s->close(CloseReason::cancelled);
+      }));
+  return src;
+}
+
+DoneSource& DoneSource::operator=(DoneSource&& other) noexcept {
+  if (this != &other) {
+    close();
+    state_ = std::move(other.state_);
+  }
+  return *this;
+}
+
+DoneSource::~DoneSource() { close(); }
+
+bool DoneSource::close() noexcept { return state_ && state_->close(CloseReason::cancelled); }
+
+bool DoneSource::closed() const noexcept {
+  return state_ && state_->is_closed.load(std::memory_order_acquire);
+}
+
+}  // namespace fibercheck

@@ -1,0 +1,352 @@
+#include "fibercheck/run.hpp"
+
+#include <boost/fiber/operations.hpp>
+#include <condition_variable>
+#include <cstdio>
+#include <future>
+#include <memory>
+#include <mutex>
+#include <stdexcept>
+#include <thread>
+
+#include "fibercheck/detail/runtime.hpp"
+#include "fibercheck/detail/scheduler.hpp"
+#include "fibercheck/scope.hpp"
+
+namespace fibercheck {
+
+namespace detail {
+std::string exception_text(const std::exception_ptr& e);
+}
+
+const char* to_string(Verdict v) noexcept {
+  switch (v) {
+    case Verdict::finished: return "finished";
+    case Verdict::quiescent: return "quiescent";
+    case Verdict::step_budget_exceeded: return "step budget exceeded";
+    case Verdict::time_budget_exceeded: return "time budget exceeded";
+    case Verdict::exception: return "exception";
+  }
+  return "?";
+}
+
+std::string hex(std::uint64_t v) {
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(v));
+  return buf;
+}
+
+std::string Outcome::summary() const {
+  std::string s = to_string(verdict);
+  s += " after " + std::to_string(steps) + " steps (trace " + hex(trace_hash) + ")";
+  if (cancelled_at_step) s += ", root done closed at step " + std::to_string(*cancelled_at_step);
+  if (verdict == Verdict::exception) s += ": fiber '" + error_path + "' threw: " + error;
+  if (!live.empty()) {
+    s += "\n" + std::to_string(live.size()) + " fiber(s) live:\n" + format(live);
+  }
+  if (!unreclaimed.empty()) {
+    s += "\n" + std::to_string(unreclaimed.size()) +
+         " fiber(s) could not be unwound (blocked outside fibercheck, or ignoring the unwind); "
+         "their thread is parked:\n" +
+         format(unreclaimed);
+  }
+  return s;
+}
+
+namespace {
+
+using detail::FiberProps;
+using detail::Runtime;
+using detail::StopReason;
+
+// Asks every live fiber to unwind; wakes those blocked in a fibercheck wait.
+// Returns how many waits it interrupted.
+std::size_t request_unwind(Runtime& rt) {
+  std::size_t woken = 0;
+  for (FiberProps* p = rt.first(); p; p = p->next) {
+    if (p->exited) continue;
+    p->unwinding = true;
+    detail::Waiter* w = p->waiter;
+    if (w && w->unwindable && w->try_claim(detail::kUnwind)) {
+      w->wake();
+      ++woken;
+    }
+  }
+  return woken;
+}
+
+// Unwinds every fiber still alive, so the thread can run the next case.
+// Returns the fibers that could not be unwound.
+std::vector<FiberInfo> reclaim(Runtime& rt, detail::Scheduler& s, detail::RunState& st) {
+  if (rt.live() == 0) return {};
+  st.cancel_step = 0;
+  // Unwinding takes a few steps a fiber; a fiber that swallows the unwind and keeps
+  // running is what this budget catches.
+  st.max_steps = st.steps + 1000 + 64 * rt.live();
+  st.stop = StopReason::none;
+  request_unwind(rt);
+  for (;;) {
+    boost::this_fiber::yield();
+    StopReason r = s.take_stop();
+    if (r == StopReason::budget) break;
+    if (s.remote_pending()) continue;
+    if (rt.live() == 0) break;
+    if (r == StopReason::idle && request_unwind(rt) == 0) break;  // the rest cannot be woken
+  }
+  std::vector<FiberInfo> left = census();
+  for (FiberProps* p = rt.first(); p; p = p->next)
+    if (!p->exited && p->in_ready) s.quarantine(*p);
+  return left;
+}
+
+void fire_due_timers(detail::RunState& st) {
+  const std::int64_t due = st.timers.begin()->first.first;
+  st.now = due;
+  while (!st.timers.empty() && st.timers.begin()->first.first == due) {
+    detail::Timer* t = st.timers.begin()->second;
+    st.timers.erase(st.timers.begin());
+    t->armed = false;
+    Runtime::get().event(EventKind::timer, 0, "timer due at " + std::to_string(due) + "ns");
+    t->fire();
+  }
+}
+
+Outcome run_here(const std::function<void(Done)>& root, const RunOptions& opt,
+                 const std::source_location& site) {
+  Runtime& rt = Runtime::get();
+  if (rt.sched == nullptr) install();
+  detail::Scheduler& s = *rt.sched;
+  if (rt.run != nullptr) throw std::logic_error("fibercheck::run: runs cannot nest");
+  if (detail::current_fiber() != nullptr)
+    throw std::logic_error("fibercheck::run: call it from a thread's main context, not a fiber");
+  if (rt.live() != 0)
+    throw std::logic_error("fibercheck::run: fibers from before the run are still alive:\n" +
+                           format(census()));
+  if (opt.stack_size < 16 * 1024)
+    throw std::invalid_argument("fibercheck::run: stack_size below 16 KiB crashes (TRAPS 10)");
+
+  Outcome out;
+  detail::RunState st;
+  st.strategy = sched::make_strategy(opt.strategy);
+  st.strategy->begin(opt.strategy.seed);
+  st.max_steps = opt.max_steps;
+  st.record_events = opt.trace;
+  st.events = &out.events;
+  rt.stack_size = opt.stack_size;
+  rt.reset_ids();
+  rt.run = &st;
+  s.begin_run(st);
+
+  DoneSource root_done(opt.root_name);
+  auto cancel = [&] {
+    st.cancel_fired = true;
+    out.cancelled_at_step = st.steps;
+    rt.event(EventKind::cancel, 0, "root done closed");
+    root_done.close();
+  };
+  if (opt.cancel_at_step) {
+    if (*opt.cancel_at_step == 0) {
+      cancel();
+    } else {
+      st.cancel_step = *opt.cancel_at_step;
+    }
+  }
+  {
+    FiberProps* p = detail::new_fiber(opt.root_name, site,
+                                      root_done.done().name(), nullptr);
+    p->kind = "root";
+    detail::launch(p, nullptr, [&root, d = root_done.done()] { root(d); });
+  }
+
+  for (;;) {
+    boost::this_fiber::yield();
+    StopReason r = s.take_stop();
+    if (r == StopReason::cancel) {
+      cancel();
+      continue;
+    }
+    if (r == StopReason::exception) {
+      out.verdict = Verdict::exception;
+      break;
+    }
+    if (r == StopReason::budget) {
+      out.verdict = Verdict::step_budget_exceeded;
+      break;
+    }
+    if (s.remote_pending()) continue;  // a wake-up from another thread is on its way
+    if (rt.live() == 0) {
+      out.verdict = Verdict::finished;
+      break;
+    }
+    const bool timer_first =
+        !st.timers.empty() &&
+        !(opt.cancel_at_time && !st.cancel_fired &&
+          opt.cancel_at_time->count() <= st.timers.begin()->first.first);
+    if (timer_first) {
+      if (st.timers.begin()->first.first > opt.max_virtual_time.count()) {
+        out.verdict = Verdict::time_budget_exceeded;
+        break;
+      }
+      fire_due_timers(st);
+      ++st.steps;  // time passing counts against the step budget, so ticking forever ends
+      if (st.steps >= st.max_steps) {
+        out.verdict = Verdict::step_budget_exceeded;
+        break;
+      }
+      continue;
+    }
+    if (opt.cancel_at_time && !st.cancel_fired) {
+      if (st.now < opt.cancel_at_time->count()) st.now = opt.cancel_at_time->count();
+      cancel();
+      continue;
+    }
+    if (opt.cancel_when_idle && !st.cancel_fired) {
+      cancel();
+      continue;
+    }
+    out.verdict = Verdict::quiescent;
+    break;
+  }
+
+  out.live = census();
+  out.steps = st.steps;
+  out.trace_hash = st.trace_hash;
+  out.choices = st.choices;
+  out.preemptions = st.preemptions;
+  out.virtual_time = std::chrono::nanoseconds(st.now);
+  if (st.error) {
+    out.exception = st.error;
+    out.error = detail::exception_text(st.error);
+    out.error_path = st.error_path;
+  }
+  st.record_events = false;
+  out.unreclaimed = reclaim(rt, s, st);
+  root_done.close();
+  for (auto& [key, t] : st.timers) {
+    t->armed = false;
+    t->discard();
+  }
+  st.timers.clear();
+  s.end_run();
+  rt.run = nullptr;
+  if (!out.unreclaimed.empty()) rt.poisoned = true;
+  return out;
+}
+
+// A thread that runs cases. It installs fibercheck's scheduler before any fiber
+// exists on it (TRAPS 6). When a case leaves fibers that cannot be unwound, the
+// thread parks for good instead of returning (TRAPS 1) and the owner starts another.
+class CaseThread {
+ public:
+  CaseThread() : thread_([this] { loop(); }) {}
+  ~CaseThread() {
+    {
+      std::lock_guard<std::mutex> lk(m_);
+      quit_ = true;
+    }
+    cv_.notify_all();
+    if (parked_) {
+      thread_.detach();
+    } else {
+      thread_.join();
+    }
+  }
+
+  // Runs fn on the case thread and waits. Returns false if the thread parked.
+  bool execute(const std::function<void()>& fn) {
+    std::unique_lock<std::mutex> lk(m_);
+    job_ = &fn;
+    done_ = false;
+    cv_.notify_all();
+    cv_.wait(lk, [this] { return done_; });
+    if (error_) {
+      auto e = error_;
+      error_ = nullptr;
+      lk.unlock();
+      std::rethrow_exception(e);
+    }
+    return !parked_;
+  }
+
+  [[nodiscard]] bool parked() const { return parked_; }
+  static bool on_one() noexcept { return t_on_case_thread; }
+
+ private:
+  void loop() {
+    t_on_case_thread = true;
+    install();
+    std::unique_lock<std::mutex> lk(m_);
+    for (;;) {
+      cv_.wait(lk, [this] { return job_ != nullptr || quit_; });
+      if (quit_ && job_ == nullptr) return;
+      const std::function<void()>* job = job_;
+      job_ = nullptr;
+      lk.unlock();
+      std::exception_ptr err;
+      try {
+        (*job)();
+      } catch (...) {
+        err = std::current_exception();
+      }
+      lk.lock();
+      error_ = err;
+      done_ = true;
+      if (Runtime::get().poisoned) {
+        parked_ = true;
+        cv_.notify_all();
+        lk.unlock();
+        std::promise<void>().get_future().wait();  // parked for the life of the process
+      }
+      cv_.notify_all();
+    }
+  }
+
+  static thread_local bool t_on_case_thread;
+  std::mutex m_;
+  std::condition_variable cv_;
+  const std::function<void()>* job_ = nullptr;
+  bool done_ = false;
+  bool quit_ = false;
+  bool parked_ = false;
+  std::exception_ptr error_;
+  std::thread thread_;
+};
+
+thread_local bool CaseThread::t_on_case_thread = false;
+
+void execute_on_case_thread(const std::function<void()>& fn) {
+  thread_local std::unique_ptr<CaseThread> t;
+  if (!t) t = std::make_unique<CaseThread>();
+  bool alive = true;
+  try {
+    alive = t->execute(fn);
+  } catch (...) {
+    if (t->parked()) t.reset();
+    throw;
+  }
+  if (!alive) t.reset();
+}
+
+}  // namespace
+
+Outcome run(const std::function<void(Done)>& root, const RunOptions& options,
+            std::source_location site) {
+  if (CaseThread::on_one()) {
+    if (Runtime::get().poisoned)
+      throw std::logic_error("fibercheck::run: this case thread is parked after an unreclaimable leak");
+    return run_here(root, options, site);
+  }
+  Outcome out;
+  execute_on_case_thread([&] { out = run_here(root, options, site); });
+  return out;
+}
+
+void on_case_thread(const std::function<void()>& fn) {
+  if (CaseThread::on_one()) {
+    fn();
+    return;
+  }
+  execute_on_case_thread(fn);
+}
+
+}  // namespace fibercheck

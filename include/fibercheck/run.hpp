@@ -1,0 +1,86 @@
+// run.hpp: run a root function on a fresh deterministic scheduler and say how it ended.
+//
+// A run executes on a fibercheck case thread (created on first use and reused),
+// because a fiber that cannot be reclaimed would otherwise hang the calling
+// thread at exit (TRAPS 1): such a thread is parked instead, and the next run gets
+// a new one. The same program, strategy, seed and options give the same steps,
+// choices and trace hash in every process.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <exception>
+#include <functional>
+#include <optional>
+#include <source_location>
+#include <string>
+#include <vector>
+
+#include "fibercheck/census.hpp"
+#include "fibercheck/done.hpp"
+#include "fibercheck/sched/strategy.hpp"
+#include "fibercheck/trace.hpp"
+
+namespace fibercheck {
+
+struct RunOptions {
+  sched::StrategySpec strategy;       // which strategy, its seed or recorded choices
+  std::uint64_t max_steps = 1000000;  // scheduling steps before the run is stopped
+  // Close the root's done once this many steps have been taken (0: before the root runs).
+  std::optional<std::uint64_t> cancel_at_step;
+  // Close the root's done when the virtual clock reaches this time.
+  std::optional<std::chrono::nanoseconds> cancel_at_time;
+  // Close the root's done when every fiber is blocked and it is not closed yet,
+  // as a parent would once it stops waiting for results.
+  bool cancel_when_idle = false;
+  std::chrono::nanoseconds max_virtual_time = std::chrono::hours(24 * 365);
+  bool trace = false;              // keep the event log in Outcome::events
+  std::size_t stack_size = 64 * 1024;  // per fiber; at least 16 KiB (TRAPS 10)
+  std::string root_name = "root";
+};
+
+enum class Verdict {
+  finished,              // every fiber ended
+  quiescent,             // every live fiber is blocked for good: they leaked (or deadlocked)
+  step_budget_exceeded,  // some fiber kept running: it never blocks and never checks done
+  time_budget_exceeded,  // timers kept firing past max_virtual_time
+  exception,             // an exception escaped a fiber that nobody joins
+};
+
+[[nodiscard]] const char* to_string(Verdict v) noexcept;
+
+struct Outcome {
+  Verdict verdict = Verdict::finished;
+  std::vector<FiberInfo> live;         // the census at the verdict
+  std::vector<FiberInfo> unreclaimed;  // fibers that could not be unwound afterwards
+  std::uint64_t steps = 0;
+  std::uint64_t trace_hash = 0;
+  std::vector<std::uint32_t> choices;  // one per decision with more than one option
+  std::uint64_t preemptions = 0;       // choices that differ from the non-preemptive default
+  std::optional<std::uint64_t> cancelled_at_step;
+  std::chrono::nanoseconds virtual_time{0};
+  std::string error;       // what() of the exception, for Verdict::exception
+  std::string error_path;  // the fiber it escaped from
+  std::exception_ptr exception;
+  std::vector<Event> events;  // with RunOptions::trace
+
+  [[nodiscard]] bool clean() const noexcept { return verdict == Verdict::finished; }
+  // "leak: 2 fibers live after 41 steps (trace 9f3a...)" and the census, one line each.
+  [[nodiscard]] std::string summary() const;
+};
+
+// Runs root(done) as the fiber named RunOptions::root_name, where done is the
+// root's done signal, until every fiber has ended or the run must stop; then
+// unwinds every fiber left so the next run starts clean.
+// `site` is reported as the root fiber's spawn site.
+Outcome run(const std::function<void(Done)>& root, const RunOptions& options = {},
+            std::source_location site = std::source_location::current());
+
+// Runs fn on this thread's case thread (where run() executes without a hand-off).
+// Use it to drive many runs in a row cheaply; exceptions propagate.
+void on_case_thread(const std::function<void()>& fn);
+
+// Hex form of a trace hash, as printed in case lines.
+[[nodiscard]] std::string hex(std::uint64_t v);
+
+}  // namespace fibercheck

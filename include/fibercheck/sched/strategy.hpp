@@ -1,0 +1,56 @@
+// strategy.hpp: the interface every scheduling strategy implements.
+//
+// The deterministic scheduler asks its strategy at each choice point: which of
+// the ready fibers runs next (or which ready case a select takes). Options are
+// presented ordered by fiber id (creation order within the run), so an index is
+// meaningful across processes. A strategy is three methods, as in Shuttle.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace fibercheck::sched {
+
+enum class ChoiceKind { schedule, select };
+
+// One decision the scheduler needs made.
+struct Decision {
+  ChoiceKind kind = ChoiceKind::schedule;
+  std::size_t count = 0;          // number of options, at least 2
+  std::size_t default_index = 0;  // the non-preemptive option: keep running, or the oldest ready
+  std::size_t fifo_index = 0;     // the option that has been ready longest
+  std::uint64_t step = 0;         // steps taken so far in this run
+  const std::uint64_t* ids = nullptr;  // fiber id of each option (schedule choices only)
+};
+
+class Strategy {
+ public:
+  virtual ~Strategy() = default;
+  // Called once at the start of every run.
+  virtual void begin(std::uint64_t seed) = 0;
+  // Returns an index in [0, d.count).
+  virtual std::size_t choose(const Decision& d) = 0;
+  // Short name: fifo, random, pct, replay.
+  [[nodiscard]] virtual std::string name() const = 0;
+};
+
+enum class StrategyKind { fifo, random, pct, replay };
+
+// A strategy as a value: what a case line records and what make_strategy builds.
+struct StrategySpec {
+  StrategyKind kind = StrategyKind::random;
+  std::uint64_t seed = 0;
+  int pct_depth = 3;                   // PCT's d: number of priority change points + 1
+  std::uint64_t pct_length = 1000;     // PCT's k: the step range change points are drawn from
+  std::vector<std::uint32_t> choices;  // replay: the recorded choices
+};
+
+[[nodiscard]] std::unique_ptr<Strategy> make_strategy(const StrategySpec& spec);
+[[nodiscard]] std::string to_string(StrategyKind k);
+// Parses fifo|random|pct|replay; returns false on anything else.
+[[nodiscard]] bool parse_strategy_kind(const std::string& s, StrategyKind& out);
+
+}  // namespace fibercheck::sched

@@ -1,0 +1,175 @@
+#include "fibercheck/scope.hpp"
+
+#include <mutex>
+
+#include "fibercheck/detail/runtime.hpp"
+#include "fibercheck/detail/scheduler.hpp"
+
+namespace fibercheck {
+
+FiberError::FiberError(std::string path, std::exception_ptr cause, const std::string& what)
+    : std::runtime_error("fiber '" + path + "' threw: " + what),
+      path_(std::move(path)),
+      cause_(std::move(cause)) {}
+
+namespace detail {
+
+class ScopeState final : public Waitable {
+ public:
+  explicit ScopeState(std::string n) : name(std::move(n)) {}
+
+  std::string describe(WaitOp) const override {
+    std::string s = "join of scope '" + name + "' (" + std::to_string(live) + " children running";
+    return s + ")";
+  }
+
+  void child_started() {
+    std::lock_guard<boost::fibers::mutex> lk(m);
+    ++live;
+  }
+  void child_exited(const std::string& path, std::exception_ptr error) noexcept {
+    std::lock_guard<boost::fibers::mutex> lk(m);
+    if (error && !first_error) {
+      first_error = error;
+      error_path = path;
+    }
+    if (--live == 0) {
+      while (WaitNode* n = joiners.claim_first()) {
+        n->result = Status::ok;
+        n->waiter->wake();
+      }
+    }
+  }
+
+  boost::fibers::mutex m;
+  std::string name;
+  std::size_t live = 0;
+  WaitList joiners;
+  std::exception_ptr first_error;
+  std::string error_path;
+  bool error_taken = false;
+};
+
+boost::fibers::fiber_properties* as_properties(FiberProps* p) noexcept { return p; }
+
+std::size_t stack_size() noexcept { return Runtime::get().stack_size; }
+
+FiberProps* new_fiber(const std::string& name, const std::source_location& loc,
+                      const std::string& done_name, ScopeState* scope) {
+  Runtime& rt = Runtime::get();
+  FiberProps* parent = current_fiber();
+  auto* p = new FiberProps(nullptr);
+  rt.adopt(*p, parent);
+  p->name = name;
+  p->path = parent ? parent->path + "/" + name : name;
+  p->file = loc.file_name();
+  p->line = loc.line();
+  p->function = loc.function_name();
+  p->done_name = done_name;
+  if (scope) scope->child_started();
+  rt.event(EventKind::spawn, p->id, p->path);
+  return p;
+}
+
+namespace {
+std::string describe_exception(const std::exception_ptr& e) {
+  try {
+    std::rethrow_exception(e);
+  } catch (const std::exception& ex) {
+    return ex.what();
+  } catch (...) {
+    return "an exception not derived from std::exception";
+  }
+}
+}  // namespace
+
+void fiber_main(FiberProps* self, ScopeState* scope, void (*body)(void*), void* arg) noexcept {
+  std::exception_ptr error;
+  try {
+    body(arg);
+  } catch (const Unwind&) {
+    Runtime::get().event(EventKind::unwind, self->id, self->path);
+  } catch (...) {
+    error = std::current_exception();
+  }
+  Runtime& rt = Runtime::get();
+  self->exited = true;
+  rt.event(EventKind::exit, self->id, self->path);
+  if (error && scope == nullptr && rt.run != nullptr && !rt.run->error) {
+    // Nobody joins this fiber: the run itself fails with the exception.
+    rt.run->error = error;
+    rt.run->error_path = self->path;
+    if (rt.sched) rt.sched->request_stop(StopReason::exception);
+  }
+  if (scope) scope->child_exited(self->path, error);
+}
+
+std::string exception_text(const std::exception_ptr& e) { return describe_exception(e); }
+
+}  // namespace detail
+
+Scope::Scope(const Done& parent, std::string name) : source_(parent, [&] {
+  if (!name.empty()) return name;
+  detail::FiberProps* p = detail::current_fiber();
+  return p ? p->path : std::string("scope");
+}()) {
+  state_ = std::make_shared<detail::ScopeState>(source_.done().name());
+}
+
+Scope::~Scope() {
+  source_.close();
+  wait_children(false);
+  std::lock_guard<boost::fibers::mutex> lk(state_->m);
+  if (state_->first_error && !state_->error_taken && std::uncaught_exceptions() == 0) {
+    // The exception had no join to come back from: fail the run with it.
+    detail::Runtime& rt = detail::Runtime::get();
+    if (rt.run != nullptr && !rt.run->error) {
+      rt.run->error = state_->first_error;
+      rt.run->error_path = state_->error_path;
+      if (rt.sched) rt.sched->request_stop(detail::StopReason::exception);
+    }
+  }
+}
+
+void Scope::wait_children(bool unwindable) {
+  for (;;) {
+    detail::Waiter w;
+    w.unwindable = unwindable;
+    detail::WaitNode node;
+    node.waiter = &w;
+    node.op = detail::WaitOp::join;
+    node.object = state_.get();
+    w.nodes = &node;
+    w.node_count = 1;
+    {
+      std::lock_guard<boost::fibers::mutex> lk(state_->m);
+      if (state_->live == 0) return;
+      state_->joiners.push_back(node);
+    }
+    int fired = w.block();
+    {
+      std::lock_guard<boost::fibers::mutex> lk(state_->m);
+      state_->joiners.remove(node);
+    }
+    if (fired == detail::kUnwind) throw detail::Unwind{};
+  }
+}
+
+void Scope::join() {
+  detail::check_unwind();
+  detail::sched_point();
+  wait_children(true);
+  std::lock_guard<boost::fibers::mutex> lk(state_->m);
+  if (state_->first_error && !state_->error_taken) {
+    state_->error_taken = true;
+    throw FiberError(state_->error_path, state_->first_error,
+                     detail::exception_text(state_->first_error));
+  }
+}
+
+std::size_t Scope::running() const {
+  std::lock_guard<boost::fibers::mutex> lk(state_->m);
+  return state_->live;
+}
+
+}  // namespace fibercheck

@@ -1,0 +1,113 @@
+// scope.hpp: structured spawning. A Scope starts named child fibers; each child
+// gets a done signal derived from the scope's; join() waits for all of them.
+//
+// Leaving a scope without joining closes its done and then joins, so no child
+// outlives its scope. An exception escaping a child is captured and rethrown from
+// join() as a FiberError naming the child's path; every fiber fibercheck starts
+// goes through one wrapper, so nothing reaches std::terminate (TRAPS 3).
+//
+// Ordering: everything a child did happens before join() returns.
+#pragma once
+
+#include <boost/fiber/fiber.hpp>
+#include <boost/fiber/fixedsize_stack.hpp>
+#include <exception>
+#include <memory>
+#include <source_location>
+#include <stdexcept>
+#include <string>
+#include <type_traits>
+#include <utility>
+
+#include "fibercheck/done.hpp"
+
+namespace fibercheck {
+
+// An exception that escaped a fiber, with the fiber's path.
+class FiberError : public std::runtime_error {
+ public:
+  FiberError(std::string path, std::exception_ptr cause, const std::string& what);
+  [[nodiscard]] const std::string& path() const noexcept { return path_; }
+  [[nodiscard]] std::exception_ptr cause() const noexcept { return cause_; }
+
+ private:
+  std::string path_;
+  std::exception_ptr cause_;
+};
+
+namespace detail {
+
+class ScopeState;
+struct FiberProps;
+
+// Creates and registers the record of a fiber about to start (id, name, path, site).
+FiberProps* new_fiber(const std::string& name, const std::source_location& loc,
+                      const std::string& done_name, ScopeState* scope);
+// The body every fibercheck fiber runs: catches, records, relays, and signals exit.
+void fiber_main(FiberProps* self, ScopeState* scope, void (*body)(void*), void* arg) noexcept;
+std::size_t stack_size() noexcept;
+
+boost::fibers::fiber_properties* as_properties(FiberProps* p) noexcept;
+
+template <class Fn>
+void launch(FiberProps* props, ScopeState* scope, Fn&& fn) {
+  boost::fibers::fiber f(
+      as_properties(props), std::allocator_arg,
+      boost::fibers::fixedsize_stack(stack_size()),
+      [props, scope, fn = std::forward<Fn>(fn)]() mutable {
+        fiber_main(props, scope, [](void* p) { (*static_cast<std::decay_t<Fn>*>(p))(); }, &fn);
+      });
+  f.detach();
+}
+
+}  // namespace detail
+
+class Scope {
+ public:
+  // A scope whose done is derived from `parent`; `name` names that done in the
+  // census (default: the path of the fiber that creates the scope).
+  explicit Scope(const Done& parent, std::string name = "");
+  Scope(const Scope&) = delete;
+  Scope& operator=(const Scope&) = delete;
+  // Closes the scope's done, then waits for every child.
+  ~Scope();
+
+  // Starts a child fiber named `name` running fn(done) (or fn() if it takes no
+  // arguments), where done is this scope's done.
+  template <class F>
+  void spawn(std::string name, F&& fn, std::source_location loc = std::source_location::current()) {
+    Done d = done();
+    detail::FiberProps* props = detail::new_fiber(name, loc, d.name(), state_.get());
+    auto body = [d, fn = std::forward<F>(fn)]() mutable {
+      if constexpr (std::is_invocable_v<std::decay_t<F>&, Done>) {
+        fn(d);
+      } else {
+        fn();
+      }
+    };
+    detail::launch(props, state_.get(), std::move(body));
+  }
+
+  // Waits for every child. Rethrows the first child exception as a FiberError.
+  void join();
+  // Closes the scope's done: every child is asked to stop.
+  void cancel() noexcept { source_.close(); }
+  [[nodiscard]] Done done() const noexcept { return source_.done(); }
+  // Children started and not yet finished.
+  [[nodiscard]] std::size_t running() const;
+
+ private:
+  void wait_children(bool unwindable);
+  DoneSource source_;
+  std::shared_ptr<detail::ScopeState> state_;
+};
+
+// Starts a fiber that no scope waits for (Go's `go f()`); the census still sees
+// it, and a run reports it if it is still alive at the end.
+template <class F>
+void go(std::string name, F&& fn, std::source_location loc = std::source_location::current()) {
+  detail::FiberProps* props = detail::new_fiber(name, loc, "", nullptr);
+  detail::launch(props, nullptr, std::forward<F>(fn));
+}
+
+}  // namespace fibercheck

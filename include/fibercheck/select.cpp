@@ -1,0 +1,167 @@
+#include "fibercheck/select.hpp"
+
+#include <algorithm>
+#include <mutex>
+#include <vector>
+
+#include "fibercheck/detail/done_state.hpp"
+#include "fibercheck/detail/runtime.hpp"
+
+namespace fibercheck::detail {
+
+namespace {
+
+struct NilChan final : Waitable {
+  std::string describe(WaitOp op) const override {
+    return op == WaitOp::send ? "send on nil chan" : "recv on nil chan";
+  }
+};
+const NilChan kNil;
+
+// Every lock a select needs, taken in address order (Go's lockorder) so that two
+// selects over the same channels cannot deadlock across threads.
+class LockSet {
+ public:
+  void add(boost::fibers::mutex* m) {
+    if (m && std::find(locks_.begin(), locks_.end(), m) == locks_.end()) locks_.push_back(m);
+  }
+  void lock() {
+    std::sort(locks_.begin(), locks_.end());
+    for (auto* m : locks_) m->lock();
+  }
+  void unlock() {
+    for (auto it = locks_.rbegin(); it != locks_.rend(); ++it) (*it)->unlock();
+  }
+
+ private:
+  std::vector<boost::fibers::mutex*> locks_;
+};
+
+Status complete_locked(const SelectCase& c) {
+  return c.op == WaitOp::send ? c.chan->try_send_locked(c.slot) : c.chan->try_recv_locked(c.slot);
+}
+
+void trace_op(const SelectCase& c, Status st) {
+  Runtime& rt = Runtime::get();
+  if (rt.run == nullptr || !rt.run->record_events) return;
+  FiberProps* p = current_fiber();
+  rt.event(c.op == WaitOp::send ? EventKind::send : EventKind::recv, p ? p->id : 0,
+           c.chan->describe(c.op) + " -> " + std::string(to_string(st)));
+}
+
+}  // namespace
+
+SelectResult select_impl(const SelectCase* cases, int n, const Done* done, bool has_default,
+                         std::optional<std::int64_t> deadline) {
+  check_unwind();
+  sched_point();
+  DoneState* ds = done ? done->state() : nullptr;
+  LockSet locks;
+  for (int i = 0; i < n; ++i) locks.add(cases[i].chan ? &cases[i].chan->m : nullptr);
+  if (ds) locks.add(&ds->m);
+
+  locks.lock();
+  // Poll: collect the ready cases in declaration order, done last.
+  int ready[16];
+  std::vector<int> ready_big;
+  int* r = n < 16 ? ready : (ready_big.resize(static_cast<std::size_t>(n) + 1), ready_big.data());
+  int nready = 0;
+  for (int i = 0; i < n; ++i)
+    if (cases[i].chan && cases[i].chan->ready_locked(cases[i].op)) r[nready++] = i;
+  if (ds && ds->is_closed.load(std::memory_order_relaxed)) r[nready++] = n;
+  if (nready > 0) {
+    int k = r[choose_case(static_cast<std::size_t>(nready))];
+    if (k == n) {
+      locks.unlock();
+      return {-1, Status::cancelled};
+    }
+    Status st = complete_locked(cases[k]);
+    locks.unlock();
+    if (cases[k].status_out) *cases[k].status_out = st;
+    trace_op(cases[k], st);
+    return {k, st};
+  }
+  if (has_default) {
+    locks.unlock();
+    return {-1, Status::would_block};
+  }
+
+  // Block: one node per case (nil channels included, for the census), plus done.
+  Waiter w;
+  std::vector<WaitNode> nodes(static_cast<std::size_t>(n) + 1);
+  for (int i = 0; i < n; ++i) {
+    WaitNode& node = nodes[static_cast<std::size_t>(i)];
+    node.waiter = &w;
+    node.index = i;
+    node.op = cases[i].op;
+    node.slot = cases[i].slot;
+    node.object = cases[i].chan ? static_cast<const Waitable*>(cases[i].chan) : &kNil;
+    if (cases[i].chan) (cases[i].op == WaitOp::send ? cases[i].chan->sendq_ : cases[i].chan->recvq_).push_back(node);
+  }
+  int count = n;
+  if (ds) {
+    WaitNode& node = nodes[static_cast<std::size_t>(n)];
+    node.waiter = &w;
+    node.index = n;
+    node.op = WaitOp::done;
+    node.object = ds;
+    ds->waiters.push_back(node);
+    count = n + 1;
+  }
+  w.nodes = nodes.data();
+  w.node_count = count;
+  locks.unlock();
+
+  const int fired = w.block(deadline);
+
+  locks.lock();
+  for (int i = 0; i < n; ++i) {
+    WaitNode& node = nodes[static_cast<std::size_t>(i)];
+    if (node.linked) (node.op == WaitOp::send ? cases[i].chan->sendq_ : cases[i].chan->recvq_).remove(node);
+  }
+  if (ds) ds->waiters.remove(nodes[static_cast<std::size_t>(n)]);
+  locks.unlock();
+
+  if (fired == kUnwind) throw Unwind{};
+  if (fired == kTimeout) return {-1, Status::timeout};
+  if (fired == n) return {-1, Status::cancelled};
+  Status st = nodes[static_cast<std::size_t>(fired)].result;
+  if (cases[fired].status_out) *cases[fired].status_out = st;
+  trace_op(cases[fired], st);
+  return {fired, st};
+}
+
+bool ChanBase::close() {
+  std::lock_guard<boost::fibers::mutex> lk(m);
+  if (closed_) return false;
+  closed_ = true;
+  // Receivers see closed only once the buffer is drained; with waiting receivers it is empty.
+  while (WaitNode* n = recvq_.claim_first()) {
+    n->result = Status::closed;
+    n->waiter->wake();
+  }
+  while (WaitNode* n = sendq_.claim_first()) {
+    n->result = Status::closed;
+    n->waiter->wake();
+  }
+  Runtime& rt = Runtime::get();
+  FiberProps* p = current_fiber();
+  rt.event(EventKind::close, p ? p->id : 0, "chan '" + name_ + "'");
+  return true;
+}
+
+std::string ChanBase::describe(WaitOp op) const {
+  std::string s = op == WaitOp::send ? "send on chan '" : "recv on chan '";
+  s += name_;
+  s += "' (cap ";
+  s += std::to_string(cap_);
+  // The census reads this while the run is stopped, so the unlocked read is stable.
+  s += ", ";
+  s += std::to_string(buffered_locked());
+  s += " buffered";
+  if (closed_) s += ", closed";
+  s += ")";
+  return s;
+}
+
+}  // namespace fibercheck::detail
