@@ -1,0 +1,49 @@
+// fibercheck replay: reruns one case line exactly and prints its verdict and
+// report; says plainly when the trace differs from the one the line recorded.
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+#include "case_line.hpp"
+#include "commands.hpp"
+#include "text_form.hpp"
+
+namespace fibercheck::cli {
+
+int cmd_replay(const Args& a) {
+  std::string line;
+  std::string origin = "the case line";
+  if (auto it = a.options.find("file"); it != a.options.end()) {
+    if (!a.positional.empty()) throw UsageError("replay: give a case line or --file, not both");
+    std::ifstream in(it->second);
+    if (!in) throw UsageError("replay: cannot read '" + it->second.substr(0, 200) + "'");
+    std::getline(in, line);
+    origin = it->second;
+  } else {
+    if (a.positional.size() != 1)
+      throw UsageError("replay: expected one case line (quote it) or --file F");
+    line = a.positional[0];
+  }
+  if (line.size() > (1u << 20)) throw UsageError("replay: the case line is over 1 MiB");
+  harness::ParsedCase pc;
+  try {
+    pc = harness::parse_case(line);
+  } catch (const harness::ParseError& e) {
+    throw UsageError("replay: " + origin + ": " + e.what());
+  }
+  pc.spec.trace = a.options.count("trace") != 0;
+  harness::CaseOutcome o = harness::run_case(pc.spec);
+  std::printf("verdict: %s\n%s\n", to_string(o.verdict), o.run.summary().c_str());
+  if (!o.ledger_balanced()) std::printf("unbalanced channels:\n%s", o.ledger_report().c_str());
+  if (pc.spec.trace) std::printf("trace:\n%s", format(o.run.events).c_str());
+  if (pc.trace_hash && *pc.trace_hash != o.run.trace_hash) {
+    std::printf(
+        "trace mismatch: the line recorded trace %s but this run produced %s: the code under test "
+        "is not deterministic, or it changed since the line was printed\n",
+        hex(*pc.trace_hash).c_str(), hex(o.run.trace_hash).c_str());
+    return 1;
+  }
+  return o.clean() ? 0 : 1;
+}
+
+}  // namespace fibercheck::cli

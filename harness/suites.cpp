@@ -1,0 +1,152 @@
+#include "suites.hpp"
+
+#include "generate.hpp"
+#include "kind.hpp"
+#include "scenarios.hpp"
+#include "shrink.hpp"
+#include "text_form.hpp"
+
+namespace fibercheck::harness {
+
+namespace {
+
+CaseSpec draw_case(sched::Rng& rng, const SuiteConfig& cfg) {
+  CaseSpec c;
+  GenOptions g;
+  g.max_nodes = cfg.max_nodes;
+  c.topology = random_topology(rng, g);
+  if (!cfg.plant.empty()) c.topology = plant(c.topology, cfg.plant, rng);
+  c.strategy.kind = cfg.strategy;
+  c.strategy.seed = rng.next();
+  c.cancel_step = rng.below(401);
+  return c;
+}
+
+// Schedule-dependent mutants may need another seed once the tree changes (TRAPS 16).
+bool fails_with_some_seed(CaseSpec& c, int seeds) {
+  for (int i = 0; i < seeds; ++i) {
+    CaseSpec v = c;
+    v.strategy.seed = c.strategy.seed + static_cast<std::uint64_t>(i);
+    if (!run_case(v).clean()) {
+      c = v;
+      return true;
+    }
+  }
+  return false;
+}
+
+int seeds_for(const Topology& t) {
+  std::vector<const Node*> stack{&t};
+  while (!stack.empty()) {
+    const Node* n = stack.back();
+    stack.pop_back();
+    const KindInfo* k = find_kind(n->kind);
+    if (k && k->schedule_dependent) return 16;
+    for (const Node& c : n->children) stack.push_back(&c);
+  }
+  return 1;
+}
+
+std::optional<Failure> check_cancellation(std::uint64_t seed, const SuiteConfig& cfg) {
+  sched::Rng rng(seed);
+  CaseSpec c = draw_case(rng, cfg);
+  if (run_case(c).clean()) return std::nullopt;
+  return Failure{"every fiber ends once the root's done closes", c};
+}
+
+bool fails_cancellation(CaseSpec& c, const SuiteConfig&) {
+  return fails_with_some_seed(c, seeds_for(c.topology));
+}
+
+std::optional<Failure> check_completion(std::uint64_t seed, const SuiteConfig& cfg) {
+  sched::Rng rng(seed);
+  CaseSpec c = draw_case(rng, cfg);
+  c.cancel_step.reset();
+  c.cancel_when_idle = false;
+  CaseOutcome o = run_case(c);
+  if (o.clean() && o.ledger_balanced()) return std::nullopt;
+  return Failure{"the tree completes without cancellation and every value sent is received once",
+                 c};
+}
+
+bool fails_completion(CaseSpec& c, const SuiteConfig&) {
+  CaseOutcome o = run_case(c);
+  return !o.clean() || !o.ledger_balanced();
+}
+
+std::optional<Failure> check_determinism(std::uint64_t seed, const SuiteConfig& cfg) {
+  sched::Rng rng(seed);
+  CaseSpec c = draw_case(rng, cfg);
+  CaseOutcome a = run_case(c), b = run_case(c);
+  if (a.run.trace_hash == b.run.trace_hash && a.run.steps == b.run.steps) return std::nullopt;
+  return Failure{"the same case gives the same trace hash twice in one process", c};
+}
+
+std::optional<Failure> check_text_form(std::uint64_t seed, const SuiteConfig& cfg) {
+  sched::Rng rng(seed);
+  CaseSpec c = draw_case(rng, cfg);
+  auto names = mutant_kind_names();
+  if (rng.below(2) == 0) c.topology = plant(c.topology, names[rng.below(names.size())], rng);
+  if (parse(print(c.topology)) == c.topology) return std::nullopt;
+  return Failure{"parse(print(t)) == t", c};
+}
+
+std::optional<Failure> check_mutants(std::uint64_t seed, const SuiteConfig& cfg) {
+  sched::Rng rng(seed);
+  auto names = mutant_kind_names();
+  SuiteConfig planted = cfg;
+  planted.plant = names[rng.below(names.size())];
+  CaseSpec c = draw_case(rng, planted);
+  const int seeds = seeds_for(c.topology) == 1 ? 1 : 64;
+  if (!fails_with_some_seed(c, seeds))
+    return Failure{"the planted " + planted.plant + " is caught", c};
+  CaseSpec small = shrink_case(c, [&](CaseSpec& x) { return fails_with_some_seed(x, seeds_for(x.topology)); });
+  if (small.topology.size() <= 2 && small.topology.has_mutant()) return std::nullopt;
+  return Failure{"the caught " + planted.plant + " shrinks to at most 2 nodes", small};
+}
+
+std::optional<Failure> check_programs(std::uint64_t seed, const SuiteConfig& cfg) {
+  sched::Rng rng(seed);
+  const auto& all = scenarios();
+  const Scenario& s = all[rng.below(all.size())];
+  RunOptions o;
+  o.strategy.kind = cfg.strategy;
+  o.strategy.seed = rng.next();
+  if (!s.leaks) o.cancel_at_step = rng.below(200);
+  Outcome out = run(s.root, o);
+  if (out.clean() != s.leaks) return std::nullopt;
+  return Failure{"program '" + s.name + "' " + (s.leaks ? "is reported leaking" : "ends clean") +
+                     " under seed " + std::to_string(o.strategy.seed) +
+                     (o.cancel_at_step ? " with cancel at step " + std::to_string(*o.cancel_at_step) : "") +
+                     " (got: " + out.summary() + ")",
+                 std::nullopt};
+}
+
+}  // namespace
+
+const std::vector<Suite>& suites() {
+  static const std::vector<Suite> all = {
+      {"cancellation",
+       "closing the root's done ends every fiber of any correct tree, at any cancellation point",
+       check_cancellation, fails_cancellation},
+      {"completion",
+       "without cancellation, finite correct trees complete and deliver every value exactly once",
+       check_completion, fails_completion},
+      {"mutants", "every mutant, planted anywhere, is caught and shrinks to at most 2 nodes",
+       check_mutants, nullptr},
+      {"determinism", "the same case gives the same trace hash twice in one process",
+       check_determinism, nullptr},
+      {"text-form", "the text form round-trips", check_text_form, nullptr},
+      {"programs", "the bundled example programs end clean or are reported leaking",
+       check_programs, nullptr},
+  };
+  return all;
+}
+
+const Suite* find_suite(const std::string& name) {
+  for (const Suite& s : suites())
+    if (s.name == name) return &s;
+  return nullptr;
+}
+
+}  // namespace fibercheck::harness

@@ -1,0 +1,36 @@
+// support.hpp: what every property suite shares: drawing a schedule and a
+// cancellation point as generated values (so RapidCheck's reproduce string
+// replays them, TRAPS 16), and the failure message every property prints.
+#pragma once
+
+#include <gtest/gtest.h>
+#include <rapidcheck/gtest.h>
+
+#include <string>
+
+#include "case_line.hpp"
+#include "rc_gen.hpp"
+#include "runner.hpp"
+
+namespace fibercheck::props {
+
+using harness::CaseOutcome;
+using harness::CaseSpec;
+using harness::Topology;
+
+// A random or PCT schedule with a generated seed.
+inline sched::StrategySpec draw_schedule() {
+  sched::StrategySpec s;
+  s.kind = *rc::gen::element(sched::StrategyKind::random, sched::StrategyKind::pct);
+  s.seed = *rc::gen::arbitrary<std::uint64_t>();
+  return s;
+}
+
+// What was expected, what happened, the case as one line, and how to replay it.
+inline std::string failure(const std::string& expected, const CaseSpec& c, const CaseOutcome& o) {
+  return "expected: " + expected + "\nhappened: " + to_string(o.verdict) + ": " + o.run.summary() +
+         "\ncase: " + harness::case_line(c, &o) + "\nreplay: fibercheck replay '" +
+         harness::case_line(c, &o) + "'\n";
+}
+
+}  // namespace fibercheck::props
