@@ -9,6 +9,7 @@
 #include <string>
 
 #include "case_line.hpp"
+#include "failure.hpp"
 #include "rc_gen.hpp"
 #include "runner.hpp"
 
@@ -26,11 +27,12 @@ inline sched::StrategySpec draw_schedule() {
   return s;
 }
 
-// What was expected, what happened, the case as one line, and how to replay it.
-inline std::string failure(const std::string& expected, const CaseSpec& c, const CaseOutcome& o) {
-  return "expected: " + expected + "\nhappened: " + to_string(o.verdict) + ": " + o.run.summary() +
-         "\ncase: " + harness::case_line(c, &o) + "\nreplay: fibercheck replay '" +
-         harness::case_line(c, &o) + "'\n";
+// What was expected, what happened, the case as one line, and how to replay it
+// (harness/failure.hpp); with CI set, the case is also saved under the test's name.
+inline std::string failure(const std::string& expected, const CaseSpec& c, const CaseOutcome&) {
+  const ::testing::TestInfo* t = ::testing::UnitTest::GetInstance()->current_test_info();
+  const std::string name = t ? std::string(t->test_suite_name()) + "." + t->name() : "property";
+  return harness::report_failure(name, expected, c).text;
 }
 
 }  // namespace fibercheck::props

@@ -17,7 +17,11 @@ const char* kUsage =
     "           --plant KIND     plant this mutant in every tree of the cancellation suite\n"
     "           --size N         trees of up to N nodes (default 30)\n"
     "           --time-budget T  stop after T seconds and report the cases reached\n"
-    "  replay   CASE | --file F [--trace]: rerun one case line exactly\n"
+    "  replay   CASE | --file F: rerun one case line exactly, check its trace hash, print\n"
+    "           the verdict and the leak report\n"
+    "           --trace          print the event log\n"
+    "           --dot F          write the fiber tree as Graphviz DOT to F\n"
+    "           --svg F          render it as SVG to F (needs graphviz)\n"
     "  kinds    list every kind; mutants are marked\n"
     "  help     this text\n"
     "exit status: 0 all held (clean), 1 a failure (a leak), 2 bad input\n";
@@ -28,7 +32,7 @@ int main(int argc, char** argv) {
   using namespace fibercheck::cli;
   try {
     Args a = parse_args(argc, argv,
-                        {"cases", "seed", "strategy", "suite", "plant", "size", "time-budget", "file"},
+                        {"cases", "seed", "strategy", "suite", "plant", "size", "time-budget", "file", "dot", "svg"},
                         {"trace"});
     if (a.command == "run") return cmd_run(a);
     if (a.command == "replay") return cmd_replay(a);

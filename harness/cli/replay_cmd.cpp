@@ -5,6 +5,8 @@
 #include <sstream>
 
 #include "case_line.hpp"
+#include "lineage.hpp"
+#include "picture.hpp"
 #include "commands.hpp"
 #include "text_form.hpp"
 
@@ -31,11 +33,24 @@ int cmd_replay(const Args& a) {
   } catch (const harness::ParseError& e) {
     throw UsageError("replay: " + origin + ": " + e.what());
   }
-  pc.spec.trace = a.options.count("trace") != 0;
+  // The event log feeds the lineage report and the pictures; it does not change the run.
+  pc.spec.trace = true;
   harness::CaseOutcome o = harness::run_case(pc.spec);
   std::printf("verdict: %s\n%s\n", to_string(o.verdict), o.run.summary().c_str());
+  if (!o.run.live.empty()) std::printf("%s", harness::lineage_report(o.run).c_str());
   if (!o.ledger_balanced()) std::printf("unbalanced channels:\n%s", o.ledger_report().c_str());
-  if (pc.spec.trace) std::printf("trace:\n%s", format(o.run.events).c_str());
+  if (a.options.count("trace")) std::printf("trace:\n%s", format(o.run.events).c_str());
+  const std::string dot = harness::to_dot(o.run);
+  if (auto it = a.options.find("dot"); it != a.options.end()) {
+    std::ofstream out(it->second);
+    if (!(out << dot)) throw UsageError("replay: cannot write '" + it->second.substr(0, 200) + "'");
+    std::printf("wrote %s\n", it->second.c_str());
+  }
+  if (auto it = a.options.find("svg"); it != a.options.end()) {
+    std::string why = harness::render_svg(dot, it->second);
+    if (!why.empty()) throw UsageError("replay: --svg: " + why);
+    std::printf("wrote %s\n", it->second.c_str());
+  }
   if (pc.trace_hash && *pc.trace_hash != o.run.trace_hash) {
     std::printf(
         "trace mismatch: the line recorded trace %s but this run produced %s: the code under test "

@@ -6,7 +6,7 @@
 #include <chrono>
 #include <cstdio>
 
-#include "case_line.hpp"
+#include "failure.hpp"
 #include "commands.hpp"
 #include "kind.hpp"
 #include "shrink.hpp"
@@ -33,22 +33,19 @@ struct Row {
 
 void report(const harness::Suite& s, const harness::Failure& f, const harness::SuiteConfig& cfg) {
   std::printf("\nFAIL %s: %s\n", s.name.c_str(), s.guarantee.c_str());
-  std::printf("expected: %s\n", f.expected.c_str());
-  if (!f.spec) return;
+  if (!f.spec) {
+    std::printf("expected: %s\n", f.expected.c_str());
+    return;
+  }
   harness::CaseSpec shrunk = *f.spec;
   harness::ShrinkStats stats;
   if (s.fails) {
     shrunk = harness::shrink_case(
         *f.spec, [&](harness::CaseSpec& c) { return s.fails(c, cfg); }, &stats);
   }
-  harness::CaseOutcome o = harness::run_case(shrunk);
-  std::printf("happened: %s: %s\n", to_string(o.verdict), o.run.summary().c_str());
-  if (!o.ledger_balanced()) std::printf("unbalanced channels:\n%s", o.ledger_report().c_str());
   std::printf("shrunk from %zu to %zu nodes in %zu shrinks (%zu tried)\n", f.spec->topology.size(),
               shrunk.topology.size(), stats.accepted, stats.tried);
-  const std::string line = harness::case_line(shrunk, &o);
-  std::printf("case: %s\n", line.c_str());
-  std::printf("replay: fibercheck replay '%s'\n", line.c_str());
+  std::printf("%s", harness::report_failure(s.name, f.expected, shrunk).text.c_str());
 }
 
 }  // namespace
