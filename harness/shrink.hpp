@@ -22,4 +22,13 @@ using FailsFn = std::function<bool(CaseSpec&)>;
 [[nodiscard]] CaseSpec shrink_case(CaseSpec failing, const FailsFn& fails,
                                    ShrinkStats* stats = nullptr);
 
+// Turns a failing case into a replay of its recorded choices and shrinks those:
+// fewest preemptions (choices that differ from the non-preemptive default), then
+// shortest (trailing defaults dropped), then smallest; then the cancellation point
+// as early as still fails. The result fails under the replay strategy.
+// `preemptions_before`/`after`, when given, receive the counts.
+[[nodiscard]] CaseSpec shrink_schedule(const CaseSpec& failing, ShrinkStats* stats = nullptr,
+                                       std::uint64_t* preemptions_before = nullptr,
+                                       std::uint64_t* preemptions_after = nullptr);
+
 }  // namespace fibercheck::harness

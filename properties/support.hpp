@@ -10,6 +10,7 @@
 
 #include "case_line.hpp"
 #include "failure.hpp"
+#include "shrink.hpp"
 #include "rc_gen.hpp"
 #include "runner.hpp"
 
@@ -32,7 +33,7 @@ inline sched::StrategySpec draw_schedule() {
 inline std::string failure(const std::string& expected, const CaseSpec& c, const CaseOutcome&) {
   const ::testing::TestInfo* t = ::testing::UnitTest::GetInstance()->current_test_info();
   const std::string name = t ? std::string(t->test_suite_name()) + "." + t->name() : "property";
-  return harness::report_failure(name, expected, c).text;
+  return harness::report_failure(name, expected, harness::shrink_schedule(c)).text;
 }
 
 }  // namespace fibercheck::props

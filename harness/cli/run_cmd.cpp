@@ -43,8 +43,14 @@ void report(const harness::Suite& s, const harness::Failure& f, const harness::S
     shrunk = harness::shrink_case(
         *f.spec, [&](harness::CaseSpec& c) { return s.fails(c, cfg); }, &stats);
   }
-  std::printf("shrunk from %zu to %zu nodes in %zu shrinks (%zu tried)\n", f.spec->topology.size(),
-              shrunk.topology.size(), stats.accepted, stats.tried);
+  std::uint64_t before = 0, after = 0;
+  harness::ShrinkStats sched_stats;
+  shrunk = harness::shrink_schedule(shrunk, &sched_stats, &before, &after);
+  std::printf("shrunk from %zu to %zu nodes in %zu shrinks (%zu tried); schedule from %llu to %llu "
+              "preemptions in %zu more\n",
+              f.spec->topology.size(), shrunk.topology.size(), stats.accepted, stats.tried,
+              static_cast<unsigned long long>(before), static_cast<unsigned long long>(after),
+              sched_stats.accepted);
   std::printf("%s", harness::report_failure(s.name, f.expected, shrunk).text.c_str());
 }
 

@@ -212,6 +212,7 @@ Outcome run_here(const std::function<void(Done)>& root, const RunOptions& opt,
   out.steps = st.steps;
   out.trace_hash = st.trace_hash;
   out.choices = st.choices;
+  out.choice_defaults = st.choice_defaults;
   out.preemptions = st.preemptions;
   out.virtual_time = std::chrono::nanoseconds(st.now);
   if (st.error) {

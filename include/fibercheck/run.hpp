@@ -56,6 +56,7 @@ struct Outcome {
   std::uint64_t steps = 0;
   std::uint64_t trace_hash = 0;
   std::vector<std::uint32_t> choices;  // one per decision with more than one option
+  std::vector<std::uint32_t> choice_defaults;  // the non-preemptive option of each decision
   std::uint64_t preemptions = 0;       // choices that differ from the non-preemptive default
   std::optional<std::uint64_t> cancelled_at_step;
   std::chrono::nanoseconds virtual_time{0};

@@ -79,6 +79,7 @@ struct RunState {
   std::uint64_t trace_hash = 0;
   std::uint64_t preemptions = 0;
   std::vector<std::uint32_t> choices;
+  std::vector<std::uint32_t> choice_defaults;  // the non-preemptive option of each choice
   std::int64_t now = 0;  // virtual nanoseconds since the run began
   std::map<std::pair<std::int64_t, std::uint64_t>, Timer*> timers;
   std::uint64_t timer_seq = 0;

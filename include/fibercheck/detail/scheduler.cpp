@@ -126,6 +126,7 @@ FiberProps* Scheduler::decide(FiberProps* self) {
     std::size_t k = run.strategy->choose(d);
     if (k >= count) k = d.default_index;
     run.choices.push_back(static_cast<std::uint32_t>(k));
+    run.choice_defaults.push_back(static_cast<std::uint32_t>(d.default_index));
     if (k != d.default_index) ++run.preemptions;
     chosen = view.id_at(k);
   }
@@ -248,6 +249,7 @@ std::size_t Scheduler::choose_case(std::size_t n) {
   std::size_t k = run.strategy->choose(d);
   if (k >= n) k = 0;
   run.choices.push_back(static_cast<std::uint32_t>(k));
+  run.choice_defaults.push_back(0);
   if (k != 0) ++run.preemptions;
   run.trace_hash = sched::mix(run.trace_hash, 0x5E1EC7000000ull + k);
   return k;
