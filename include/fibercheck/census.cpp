@@ -1,5 +1,6 @@
 #include "fibercheck/census.hpp"
 
+#include <algorithm>
 #include <boost/fiber/algo/algorithm.hpp>
 #include <boost/fiber/operations.hpp>
 
@@ -44,6 +45,11 @@ std::vector<FiberInfo> census() {
     f.kind = p->kind;
     f.created_step = p->created_step;
     f.blocked_since_step = p->blocked_since;
+    if (const auto& op = p->recent_ops[0]; op.verb != nullptr) {
+      f.last_op = op.verb;
+      if (!op.name.empty()) f.last_op += " '" + op.name + "'";
+      f.op_count = op.count;
+    }
     if (p->exited) {
       f.state = FiberState::terminated_not_joined;
     } else if (p == self) {
@@ -52,6 +58,14 @@ std::vector<FiberInfo> census() {
       f.state = FiberState::blocked;
       f.in_fibercheck_wait = true;
       f.blocked_on = p->waiter->describe();
+      // A claimed waiter is about to run: it no longer waits for anyone.
+      const bool pending = p->waiter->fired.load(std::memory_order_acquire) == detail::kPending;
+      for (int i = 0; pending && i < p->waiter->node_count; ++i) {
+        const detail::WaitNode& n = p->waiter->nodes[i];
+        for (std::uint64_t h : n.object->holders(n.op))
+          if (std::find(f.waits_for.begin(), f.waits_for.end(), h) == f.waits_for.end())
+            f.waits_for.push_back(h);
+      }
     } else if (in_run && !p->in_ready) {
       f.state = FiberState::blocked;
       f.blocked_on = "blocked outside fibercheck (a plain Boost.Fiber primitive, join or sleep)";
@@ -71,9 +85,15 @@ std::string format(const std::vector<FiberInfo>& fibers) {
     s += "  #" + std::to_string(f.id) + " " + f.path + " " + to_string(f.state);
     if (!f.blocked_on.empty()) {
       s += ": " + f.blocked_on;
-      if (f.state == FiberState::blocked && f.in_fibercheck_wait)
-        s += " since step " + std::to_string(f.blocked_since_step);
+      if (f.state == FiberState::blocked && f.in_fibercheck_wait) {
+        // A lock's description already says since when it is held.
+        const bool has_since = f.blocked_on.find(" since step ") != std::string::npos;
+        s += (has_since ? "; waiting since step " : " since step ") +
+             std::to_string(f.blocked_since_step);
+      }
     }
+    if (!f.last_op.empty() && (f.state == FiberState::ready || f.state == FiberState::running))
+      s += "; last op: " + f.last_op + " (" + std::to_string(f.op_count) + " times)";
     if (!f.done.empty()) s += "; given done '" + f.done + "'";
     s += " [spawned at " + f.site() + "]\n";
   }

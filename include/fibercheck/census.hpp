@@ -40,6 +40,14 @@ struct FiberInfo {
   std::uint64_t created_step = 0;
   bool plain = false;  // started with plain boost::fibers::fiber
   std::string kind;    // free-form label the spawner attached (a harness kind name)
+  // Ids of the fibers that could end this fiber's wait (a lock's holders, a once's
+  // runner); empty when anyone could (a channel, a done). See explain_deadlock().
+  std::vector<std::uint64_t> waits_for;
+  // The fibercheck operation it entered last ("try_recv on chan 'updates'") and how
+  // many times it entered it (counted while it stays among the fiber's four most
+  // recent distinct operations): what a fiber that never blocks for good keeps doing.
+  std::string last_op;
+  std::uint64_t op_count = 0;
   [[nodiscard]] std::string site() const;  // "file:line"
 };
 
@@ -47,6 +55,8 @@ struct FiberInfo {
 [[nodiscard]] std::vector<FiberInfo> census();
 [[nodiscard]] std::size_t live_fibers();
 // One line per fiber: "#3 root/pipeline/stage-2 blocked: recv on chan 'in' (cap 0) [spawned at f.cpp:12]".
+// A ready or running fiber also shows its last operation: "; last op: try_recv on chan
+// 'updates' (4096 times)".
 [[nodiscard]] std::string format(const std::vector<FiberInfo>& fibers);
 // A failure message naming every live fiber, or the empty string when there are none.
 [[nodiscard]] std::string describe_leaks(const std::vector<FiberInfo>& fibers);

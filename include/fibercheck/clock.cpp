@@ -25,8 +25,12 @@ struct AfterTimer final : detail::Timer {
 Duration now() { return Duration(detail::Runtime::get().now()); }
 
 Status sleep_for(const Done& done, Duration d) {
-  detail::check_unwind();
-  detail::sched_point();
+  static const std::string kNoDone;
+  if (done.state()) {
+    detail::enter("sleep_for, watching done", done.state()->name);
+  } else {
+    detail::enter("sleep_for (no done)", kNoDone);
+  }
   detail::Runtime& rt = detail::Runtime::get();
   const std::int64_t deadline = rt.now() + d.count();
   detail::DoneState* ds = done.state();

@@ -3,8 +3,10 @@
 #include <mutex>
 #include <vector>
 
+#include "fibercheck/clock.hpp"
 #include "fibercheck/detail/done_state.hpp"
 #include "fibercheck/detail/runtime.hpp"
+#include "fibercheck/scope.hpp"
 
 namespace fibercheck {
 
@@ -19,7 +21,40 @@ const char* to_string(CloseReason r) noexcept {
 
 namespace detail {
 
+// Closes its state when the virtual clock reaches the deadline. Owned by the run's
+// timer list while armed (deleted when it fires or when the run ends); it holds the
+// state weakly, so either may go first.
+struct DeadlineTimer final : Timer {
+  std::weak_ptr<DoneState> state;
+  void fire() override {
+    if (auto s = unlink()) s->close(CloseReason::deadline_exceeded);
+    delete this;
+  }
+  void discard() override {
+    (void)unlink();
+    delete this;
+  }
+  std::shared_ptr<DoneState> unlink() {
+    auto s = state.lock();
+    if (s) {
+      std::lock_guard<boost::fibers::mutex> lk(s->m);
+      if (s->deadline_timer == this) s->deadline_timer = nullptr;
+    }
+    return s;
+  }
+};
+
+void DoneState::drop_timer_locked() noexcept {
+  // Another thread's Runtime does not own the timer: it will fire there and find the
+  // state closed (or gone).
+  if (deadline_timer == nullptr || !runtime_alive() || Runtime::get().run != timer_run) return;
+  Runtime::get().disarm(*deadline_timer);
+  delete deadline_timer;
+  deadline_timer = nullptr;
+}
+
 DoneState::~DoneState() {
+  drop_timer_locked();
   if (parent) {
     std::lock_guard<boost::fibers::mutex> lk(parent->m);
     if (prev_sibling) {
@@ -29,7 +64,21 @@ DoneState::~DoneState() {
     }
     if (next_sibling) next_sibling->prev_sibling = prev_sibling;
   }
-  // Children keep a reference to us, so none are left.
+  // Release ancestors iteratively: a long chain must not recurse once per link.
+  thread_local std::vector<std::shared_ptr<DoneState>>* pending = nullptr;
+  if (pending) {
+    pending->push_back(std::move(parent));
+    return;
+  }
+  std::vector<std::shared_ptr<DoneState>> list;
+  list.push_back(std::move(parent));
+  pending = &list;
+  while (!list.empty()) {
+    std::shared_ptr<DoneState> p = std::move(list.back());
+    list.pop_back();
+    p.reset();
+  }
+  pending = nullptr;
 }
 
 void DoneState::attach(const std::shared_ptr<DoneState>& p) {
@@ -66,6 +115,7 @@ bool DoneState::close(CloseReason why) noexcept {
         Runtime* rt = runtime_alive() ? &Runtime::get() : nullptr;
         cur->closed_step = (rt && rt->run) ? rt->run->steps : 0;
         cur->is_closed.store(true, std::memory_order_release);
+        cur->drop_timer_locked();
         while (WaitNode* n = cur->waiters.claim_first()) {
           n->result = Status::cancelled;
           n->waiter->wake();
@@ -86,7 +136,11 @@ bool DoneState::close(CloseReason why) noexcept {
   return first;
 }
 
-std::string DoneState::describe(WaitOp) const { return "wait on done '" + name + "'"; }
+std::string DoneState::describe(WaitOp) const {
+  std::string s = "wait on done '" + name + "'";
+  if (deadline_ns) s += " (deadline t=" + std::to_string(*deadline_ns) + "ns)";
+  return s;
+}
 
 }  // namespace detail
 
@@ -103,8 +157,8 @@ CloseReason Done::reason() const noexcept {
 std::string Done::name() const { return state_ ? state_->name : std::string("never"); }
 
 void Done::wait() const {
-  detail::check_unwind();
-  detail::sched_point();
+  static const std::string kNever = "never";
+  detail::enter("wait on done", state_ ? state_->name : kNever);
   detail::Waiter w;
   detail::WaitNode node;
   node.waiter = &w;
@@ -126,6 +180,15 @@ void Done::wait() const {
     state_->waiters.remove(node);
   }
   if (fired == detail::kUnwind) throw detail::Unwind{};
+}
+
+std::optional<std::chrono::nanoseconds> Done::deadline() const {
+  std::optional<std::int64_t> at;
+  // Parents are linked before a state is shared and never change.
+  for (const detail::DoneState* s = state_.get(); s; s = s->parent.get())
+    if (s->deadline_ns && (!at || *s->deadline_ns < *at)) at = s->deadline_ns;
+  if (!at) return std::nullopt;
+  return std::chrono::nanoseconds(*at);
 }
 
 std::stop_token Done::stop_token() const {
@@ -174,6 +237,35 @@ bool DoneSource::close() noexcept { return state_ && state_->close(CloseReason::
 
 bool DoneSource::closed() const noexcept {
   return state_ && state_->is_closed.load(std::memory_order_acquire);
+}
+
+DoneSource with_deadline(const Done& parent, std::chrono::nanoseconds at, std::string name) {
+  DoneSource src(parent, std::move(name));
+  detail::DoneState& s = *src.state_;
+  s.deadline_ns = at.count();
+  detail::Runtime& rt = detail::Runtime::get();
+  if (s.is_closed.load(std::memory_order_acquire)) return src;
+  if (at.count() <= rt.now()) {
+    s.close(CloseReason::deadline_exceeded);
+  } else if (rt.run != nullptr) {
+    auto* t = new detail::DeadlineTimer;
+    t->state = src.state_;
+    {
+      std::lock_guard<boost::fibers::mutex> lk(s.m);
+      s.deadline_timer = t;
+      s.timer_run = rt.run;
+    }
+    rt.arm(*t, at.count());
+  } else {
+    go("deadline " + s.name, [d = src.done(), at] {
+      if (sleep_for(d, at - now()) == Status::ok) d.state()->close(CloseReason::deadline_exceeded);
+    });
+  }
+  return src;
+}
+
+DoneSource with_timeout(const Done& parent, std::chrono::nanoseconds d, std::string name) {
+  return with_deadline(parent, now() + d, std::move(name));
 }
 
 }  // namespace fibercheck

@@ -7,11 +7,20 @@
 // the main context, and from another thread. Waiting blocks the fiber, never the
 // thread.
 //
+// with_timeout and with_deadline derive a signal that also closes by itself at a time
+// on the fibercheck clock (Go's context.WithTimeout and WithDeadline); reason() then
+// says deadline_exceeded rather than cancelled. Under fibercheck::run the time is
+// virtual: a virtual timer closes it when the clock reaches the deadline. Elsewhere a
+// helper fiber on the calling thread sleeps on the steady clock until then, so that
+// thread must run fibers (any thread waiting on a Done does).
+//
 // Ordering: everything a fiber did before close() is visible to any fiber that
 // then sees closed() == true or returns from a wait on it.
 #pragma once
 
+#include <chrono>
 #include <memory>
+#include <optional>
 #include <stop_token>
 #include <string>
 
@@ -43,6 +52,9 @@ class Done {
   [[nodiscard]] std::string name() const;
   // A std::stop_token that is stop-requested when this signal closes.
   [[nodiscard]] std::stop_token stop_token() const;
+  // The earliest deadline of this signal and its ancestors, on the fibercheck clock
+  // (fibercheck::now()); nullopt when none has one (Go's ctx.Deadline()).
+  [[nodiscard]] std::optional<std::chrono::nanoseconds> deadline() const;
   // False for the default, never-closing Done.
   [[nodiscard]] bool can_close() const noexcept { return state_ != nullptr; }
 
@@ -77,6 +89,7 @@ class DoneSource {
   [[nodiscard]] bool closed() const noexcept;
 
  private:
+  friend DoneSource with_deadline(const Done&, std::chrono::nanoseconds, std::string);
   std::shared_ptr<detail::DoneState> state_;
 };
 
@@ -84,5 +97,14 @@ class DoneSource {
 [[nodiscard]] inline DoneSource with_cancel(const Done& parent, std::string name) {
   return DoneSource(parent, std::move(name));
 }
+
+// Go's context.WithDeadline: derived from `parent`, and closing by itself with
+// CloseReason::deadline_exceeded when fibercheck::now() reaches `at` (at once if it
+// already has).
+[[nodiscard]] DoneSource with_deadline(const Done& parent, std::chrono::nanoseconds at,
+                                       std::string name);
+// Go's context.WithTimeout: with_deadline(parent, now() + d, name).
+[[nodiscard]] DoneSource with_timeout(const Done& parent, std::chrono::nanoseconds d,
+                                      std::string name);
 
 }  // namespace fibercheck

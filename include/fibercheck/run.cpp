@@ -9,6 +9,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "fibercheck/deadlock.hpp"
 #include "fibercheck/detail/runtime.hpp"
 #include "fibercheck/detail/scheduler.hpp"
 #include "fibercheck/scope.hpp"
@@ -43,6 +44,19 @@ std::string Outcome::summary() const {
   if (verdict == Verdict::exception) s += ": fiber '" + error_path + "' threw: " + error;
   if (!live.empty()) {
     s += "\n" + std::to_string(live.size()) + " fiber(s) live:\n" + format(live);
+  }
+  if (verdict == Verdict::quiescent) {
+    const std::string why = explain_deadlock(live);
+    if (!why.empty()) s += why;
+  }
+  if (verdict == Verdict::step_budget_exceeded || verdict == Verdict::time_budget_exceeded) {
+    // format() shows the last op of the ready ones; a timer loop is blocked at the verdict.
+    std::string ops;
+    for (const FiberInfo& f : live)
+      if (f.state == FiberState::blocked && !f.last_op.empty())
+        ops += "  #" + std::to_string(f.id) + " " + f.path + " last op: " + f.last_op + " (" +
+               std::to_string(f.op_count) + " times)\n";
+    if (!ops.empty()) s += "what the blocked ones kept doing:\n" + ops;
   }
   if (!unreclaimed.empty()) {
     s += "\n" + std::to_string(unreclaimed.size()) +

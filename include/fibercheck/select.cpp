@@ -49,13 +49,32 @@ void trace_op(const SelectCase& c, Status st) {
            c.chan->describe(c.op) + " -> " + std::string(to_string(st)));
 }
 
+// What FiberInfo::last_op says about this operation; Chan's send/recv/try_ forms are
+// one-case selects.
+const char* op_verb(const SelectCase* cases, int n, bool has_default) {
+  if (n == 0) return has_default ? "select_or_default on done" : "select on done";
+  if (n > 1) return has_default ? "select_or_default, first case on chan" : "select, first case on chan";
+  const bool send = cases[0].op == WaitOp::send;
+  if (cases[0].chan == nullptr) {
+    if (has_default) return send ? "try_send on nil chan" : "try_recv on nil chan";
+    return send ? "send on nil chan" : "recv on nil chan";
+  }
+  if (has_default) return send ? "try_send on chan" : "try_recv on chan";
+  return send ? "send on chan" : "recv on chan";
+}
+
+const std::string& op_name(const SelectCase* cases, int n, const DoneState* ds) {
+  static const std::string kNone;
+  if (n == 0) return ds ? ds->name : kNone;
+  return cases[0].chan ? cases[0].chan->name() : kNone;
+}
+
 }  // namespace
 
 SelectResult select_impl(const SelectCase* cases, int n, const Done* done, bool has_default,
                          std::optional<std::int64_t> deadline) {
-  check_unwind();
-  sched_point();
   DoneState* ds = done ? done->state() : nullptr;
+  enter(op_verb(cases, n, has_default), op_name(cases, n, ds));
   LockSet locks;
   for (int i = 0; i < n; ++i) locks.add(cases[i].chan ? &cases[i].chan->m : nullptr);
   if (ds) locks.add(&ds->m);

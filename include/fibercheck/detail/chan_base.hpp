@@ -10,14 +10,22 @@
 
 namespace fibercheck::detail {
 
+// True when some node's waiter has not been claimed yet (a completed select leaves
+// its other nodes linked until it runs again).
+inline bool has_pending(const WaitList& q) noexcept {
+  for (WaitNode* n = q.front(); n; n = n->next)
+    if (n->waiter->fired.load(std::memory_order_acquire) == kPending) return true;
+  return false;
+}
+
 class ChanBase : public Waitable {
  public:
   ChanBase(std::string name, std::size_t capacity) : name_(std::move(name)), cap_(capacity) {}
   virtual ~ChanBase() = default;
 
   [[nodiscard]] bool ready_locked(WaitOp op) const noexcept {
-    if (op == WaitOp::send) return closed_ || !recvq_.empty() || buffered_locked() < cap_;
-    return closed_ || buffered_locked() != 0 || !sendq_.empty();
+    if (op == WaitOp::send) return closed_ || has_pending(recvq_) || buffered_locked() < cap_;
+    return closed_ || buffered_locked() != 0 || has_pending(sendq_);
   }
   // Sends *static_cast<T*>(src): ok, closed or would_block.
   virtual Status try_send_locked(void* src) = 0;

@@ -14,6 +14,9 @@
 
 namespace fibercheck::detail {
 
+struct RunState;
+struct DeadlineTimer;
+
 class DoneState final : public Waitable, public std::enable_shared_from_this<DoneState> {
  public:
   explicit DoneState(std::string n) : name(std::move(n)) {}
@@ -37,6 +40,14 @@ class DoneState final : public Waitable, public std::enable_shared_from_this<Don
   DoneState* next_sibling = nullptr;
   std::unique_ptr<std::stop_source> stop;
   std::unique_ptr<std::stop_callback<std::function<void()>>> on_stop;
+  // with_deadline: when it closes by itself, fibercheck clock nanoseconds.
+  std::optional<std::int64_t> deadline_ns;
+  // The virtual timer that will close it, owned by `timer_run`'s timer list; disarmed
+  // (on that run's thread only) when the state closes first or is destroyed.
+  DeadlineTimer* deadline_timer = nullptr;
+  RunState* timer_run = nullptr;
+  // Disarms and frees deadline_timer when on its run's thread; needs `m` held.
+  void drop_timer_locked() noexcept;
 };
 
 }  // namespace fibercheck::detail

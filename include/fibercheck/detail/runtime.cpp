@@ -1,5 +1,6 @@
 #include "fibercheck/detail/runtime.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <exception>
 #include <stdexcept>
@@ -238,6 +239,32 @@ void sched_point() {
   if (rt.run == nullptr || rt.sched == nullptr) return;
   FiberProps* p = current_fiber();
   if (p == nullptr) return;
+  rt.sched->yield_point(*p);
+  if (p->unwinding && std::uncaught_exceptions() == 0) throw Unwind{};
+}
+
+void enter(const char* verb, const std::string& name) {
+  // check_unwind() and sched_point() with one lookup of the current fiber.
+  FiberProps* p = current_fiber();
+  if (p == nullptr) return;
+  if (p->unwinding && std::uncaught_exceptions() == 0) throw Unwind{};
+  // Compares the literal's address and the name, and rotates slots rather than copying
+  // strings: a loop over a few operations does not allocate.
+  auto& ops = p->recent_ops;
+  auto it = std::find_if(ops.begin(), ops.end(), [&](const FiberProps::RecentOp& op) {
+    return op.verb == verb && op.name == name;
+  });
+  if (it != ops.end()) {
+    std::rotate(ops.begin(), it, it + 1);
+    ++ops[0].count;
+  } else {
+    std::rotate(ops.begin(), ops.end() - 1, ops.end());
+    ops[0].verb = verb;
+    ops[0].name = name;
+    ops[0].count = 1;
+  }
+  Runtime& rt = Runtime::get();
+  if (rt.run == nullptr || rt.sched == nullptr) return;
   rt.sched->yield_point(*p);
   if (p->unwinding && std::uncaught_exceptions() == 0) throw Unwind{};
 }

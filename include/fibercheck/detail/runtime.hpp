@@ -2,6 +2,7 @@
 // scheduler and, during fibercheck::run, the state of the run.
 #pragma once
 
+#include <array>
 #include <boost/fiber/context.hpp>
 #include <boost/fiber/properties.hpp>
 #include <cstdint>
@@ -41,9 +42,21 @@ struct FiberProps final : boost::fibers::fiber_properties {
   bool registered = false;
   bool exited = false;     // the function returned (or unwound)
   bool unwinding = false;  // reclaim asked it to unwind
+  // This fiber's C++ exception state (caught-exception stack, uncaught count) while
+  // it is switched out: libstdc++ keeps it per thread, Boost.Context does not swap it.
+  alignas(void*) unsigned char eh[2 * sizeof(void*)] = {};
   Waiter* waiter = nullptr;  // set while blocked in a fibercheck primitive
   std::uint64_t created_step = 0;
   std::uint64_t blocked_since = 0;
+  // The fibercheck operations it entered most recently, "verb 'name'" (see enter()),
+  // the last one first, each with how often it was entered while among these: what
+  // a fiber that never blocks for good keeps doing, even when it alternates a few.
+  struct RecentOp {
+    const char* verb = nullptr;
+    std::string name;
+    std::uint64_t count = 0;
+  };
+  std::array<RecentOp, 4> recent_ops;
   // Scheduler bookkeeping.
   bool in_ready = false;
   std::uint64_t ready_seq = 0;

@@ -4,6 +4,8 @@
 #include <boost/fiber/type.hpp>
 
 #include "fibercheck/sched/rng.hpp"
+#include <cxxabi.h>
+#include <cstring>
 
 namespace fibercheck::detail {
 
@@ -140,7 +142,28 @@ FiberProps* Scheduler::decide(FiberProps* self) {
   return p;
 }
 
+namespace {
+FiberProps* props_of(context* c) noexcept {
+  // Every context under this scheduler carries FiberProps (new_properties and spawn).
+  return c ? static_cast<FiberProps*>(c->get_properties()) : nullptr;
+}
+}  // namespace
+
 context* Scheduler::pick_next() noexcept {
+  context* from = context::active();
+  context* to = pick_next_impl();
+  context* target = to ? to : dispatcher_;  // Boost resumes the dispatcher on nullptr
+  FiberProps* pf = props_of(from);
+  FiberProps* pt = props_of(target);
+  if (target != from && pf && pt) {
+    void* g = abi::__cxa_get_globals();
+    std::memcpy(pf->eh, g, sizeof pf->eh);
+    std::memcpy(g, pt->eh, sizeof pt->eh);
+  }
+  return to;
+}
+
+context* Scheduler::pick_next_impl() noexcept {
   if (forced_ != nullptr) {
     context* c = forced_;
     forced_ = nullptr;

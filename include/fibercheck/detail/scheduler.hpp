@@ -26,6 +26,9 @@ class Scheduler final : public boost::fibers::algo::algorithm_with_properties<Fi
   ~Scheduler() override;
 
   void awakened(boost::fibers::context* ctx, FiberProps& props) noexcept override;
+  // Picks the next context and swaps the C++ exception state (caught-exception stack
+  // and uncaught count) along with it: libstdc++ keeps it per thread and Boost.Context
+  // does not switch it, so std::uncaught_exceptions() would leak between fibers.
   boost::fibers::context* pick_next() noexcept override;
   bool has_ready_fibers() const noexcept override;
   void suspend_until(std::chrono::steady_clock::time_point const& tp) noexcept override;
@@ -49,6 +52,7 @@ class Scheduler final : public boost::fibers::algo::algorithm_with_properties<Fi
 
  private:
   class Options;
+  boost::fibers::context* pick_next_impl() noexcept;
   FiberProps* decide(FiberProps* self);
   bool run_mode() const noexcept { return run_ != nullptr; }
   boost::fibers::context* take_main() noexcept;

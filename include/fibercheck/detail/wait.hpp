@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "fibercheck/status.hpp"
 
@@ -22,12 +23,16 @@ namespace fibercheck::detail {
 
 struct FiberProps;
 
-enum class WaitOp { recv, send, done, join, sleep, other };
+enum class WaitOp { recv, send, done, join, sleep, other, lock, rlock };
 
 // Anything a fiber can wait on; it describes itself for the census.
 class Waitable {
  public:
   [[nodiscard]] virtual std::string describe(WaitOp op) const = 0;
+  // Ids of the fibers that could end a wait of kind `op` on this object (a lock's
+  // holders, a once's runner), for the deadlock explainer; empty when anyone could.
+  // Read by the census while the run is stopped, so implementations need no lock.
+  [[nodiscard]] virtual std::vector<std::uint64_t> holders(WaitOp) const { return {}; }
 
  protected:
   ~Waitable() = default;
@@ -100,6 +105,10 @@ struct Waiter {
 void check_unwind();
 // A scheduling point: under a deterministic run, lets the strategy switch fibers here.
 void sched_point();
+// Entry of every primitive: check_unwind(), then records "verb 'name'" as the calling
+// fiber's last operation (FiberInfo::last_op), then sched_point(). `verb` must be a
+// string literal; an empty `name` prints the verb alone.
+void enter(const char* verb, const std::string& name);
 // Picks one of n ready cases (n >= 1): seeded under a deterministic run, recorded for replay.
 std::size_t choose_case(std::size_t n);
 

@@ -1,0 +1,71 @@
+#include "fibercheck/cond.hpp"
+
+#include <system_error>
+
+#include "fibercheck/detail/block_on.hpp"
+#include "fibercheck/detail/runtime.hpp"
+
+namespace fibercheck::detail {
+
+class CondState final : public Waitable {
+ public:
+  explicit CondState(std::string n) : name(std::move(n)) {}
+
+  std::string describe(WaitOp) const override {
+    return "wait on condvar '" + name + "' (mutex '" + mutex_name + "')";
+  }
+
+  const std::string name;
+  std::string mutex_name;  // of the latest waiter: one condvar goes with one mutex
+  boost::fibers::mutex m;
+  WaitList waiters;
+};
+
+}  // namespace fibercheck::detail
+
+namespace fibercheck {
+
+CondVar::CondVar(std::string name) : state_(std::make_shared<detail::CondState>(std::move(name))) {}
+
+Status CondVar::wait(std::unique_lock<Mutex>& lk, const Done& cancel) const {
+  if (!lk.owns_lock())
+    throw std::system_error(std::make_error_code(std::errc::operation_not_permitted),
+                            "fibercheck: wait on condvar '" + state_->name + "' without its mutex");
+  auto keep = state_;
+  detail::CondState& s = *keep;
+  detail::enter("wait on condvar", s.name);
+  bool released = false;
+  // Linked before the mutex is released, so a notify under the mutex cannot be lost.
+  const Status st = detail::block_on(
+      {s.m, s.waiters, s, detail::WaitOp::other}, &cancel,
+      [&] {
+        s.mutex_name = lk.mutex()->name();
+        return false;
+      },
+      [&] {
+        lk.unlock();
+        released = true;
+      });
+  if (released) lk.lock();  // an Unwind from here leaves lk not owning the mutex
+  return st;
+}
+
+void CondVar::notify_one() const {
+  std::lock_guard<boost::fibers::mutex> lk(state_->m);
+  if (detail::WaitNode* n = state_->waiters.claim_first()) {
+    n->result = Status::ok;
+    n->waiter->wake();
+  }
+}
+
+void CondVar::notify_all() const {
+  std::lock_guard<boost::fibers::mutex> lk(state_->m);
+  while (detail::WaitNode* n = state_->waiters.claim_first()) {
+    n->result = Status::ok;
+    n->waiter->wake();
+  }
+}
+
+const std::string& CondVar::name() const noexcept { return state_->name; }
+
+}  // namespace fibercheck

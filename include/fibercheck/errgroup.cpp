@@ -1,0 +1,26 @@
+#include "fibercheck/errgroup.hpp"
+
+#include <mutex>
+
+namespace fibercheck {
+
+ErrGroup::ErrGroup(const Done& parent, std::string name)
+    : source_(parent, name), scope_(source_.done(), std::move(name)) {}
+
+std::exception_ptr ErrGroup::wait() {
+  scope_.join();  // children report through fail(), so join has nothing to rethrow
+  source_.close();
+  std::lock_guard<boost::fibers::mutex> lk(m_);
+  return first_;
+}
+
+void ErrGroup::fail(std::exception_ptr e) noexcept {
+  {
+    std::lock_guard<boost::fibers::mutex> lk(m_);
+    if (first_) return;
+    first_ = std::move(e);
+  }
+  source_.close();
+}
+
+}  // namespace fibercheck

@@ -1,0 +1,280 @@
+// Unit tests for mutex.hpp: exclusion, the standard lock wrappers, FIFO hand-off,
+// holders in the census, deadlocks named in the report, reclaim of blocked lockers.
+#include "fibercheck/mutex.hpp"
+
+#include <gtest/gtest.h>
+
+#include <mutex>
+#include <shared_mutex>
+#include <system_error>
+
+#include "fibercheck/chan.hpp"
+#include "fibercheck/run.hpp"
+#include "fibercheck/scope.hpp"
+#include "support.hpp"
+
+namespace fibercheck {
+namespace {
+
+using sched::StrategyKind;
+using test::with;
+
+// Sets its flag when destroyed: proves a blocked fiber was unwound, not abandoned.
+struct Unwound {
+  bool* flag;
+  ~Unwound() { *flag = true; }
+};
+
+TEST(Mutex, ExcludesOtherFibersUnderEverySchedule) {
+  for (StrategyKind kind : {StrategyKind::random, StrategyKind::pct}) {
+    for (std::uint64_t seed = 0; seed < 30; ++seed) {
+      int inside = 0, overlaps = 0, total = 0;
+      Outcome out = run(
+          [&](Done done) {
+            Mutex mu("counter");
+            Scope s(done);
+            for (int i = 0; i < 4; ++i)
+              s.spawn("worker", [&, mu] {
+                for (int k = 0; k < 5; ++k) {
+                  std::lock_guard lk(mu);
+                  overlaps += ++inside > 1;
+                  test::sched_point();
+                  ++total;
+                  --inside;
+                }
+              });
+            s.join();
+          },
+          with(kind, seed));
+      ASSERT_TRUE(out.clean()) << out.summary();
+      EXPECT_EQ(overlaps, 0) << "seed " << seed;
+      EXPECT_EQ(total, 20);
+    }
+  }
+}
+
+TEST(Mutex, WorksWithTheStandardLockWrappersAndTryLock) {
+  bool try_while_held = true, try_when_free = false, scoped = false;
+  Outcome out = run([&](Done done) {
+    Mutex a("a"), b("b");
+    Chan<int> held(0, "held"), release(0, "release");
+    Scope s(done);
+    s.spawn("holder", [&, a, held, release] {
+      std::unique_lock lk(a);
+      (void)held.send(1);
+      (void)release.recv();
+    });
+    (void)held.recv();
+    try_while_held = a.try_lock();
+    (void)release.send(1);
+    s.join();
+    try_when_free = a.try_lock();
+    a.unlock();
+    std::scoped_lock both(a, b);
+    scoped = true;
+  });
+  EXPECT_TRUE(out.clean()) << out.summary();
+  EXPECT_FALSE(try_while_held);
+  EXPECT_TRUE(try_when_free);
+  EXPECT_TRUE(scoped);
+}
+
+// The lock goes to the fiber that waited, not to one that arrives as it is released.
+TEST(Mutex, HandsTheLockToTheLongestWaiter) {
+  for (std::uint64_t seed = 0; seed < 20; ++seed) {
+    bool barged = true;
+    Outcome out = run(
+        [&](Done done) {
+          Mutex mu("fifo");
+          Chan<int> release(0, "release");
+          Scope s(done);
+          mu.lock();
+          s.spawn("waiter", [mu, release] {
+            std::lock_guard lk(mu);
+            (void)release.recv();
+          });
+          test::yield_until_blocked(1, "lock of mutex 'fifo'");
+          mu.unlock();
+          barged = mu.try_lock();
+          if (barged) mu.unlock();
+          (void)release.send(1);
+          s.join();
+        },
+        with(StrategyKind::random, seed));
+    EXPECT_TRUE(out.clean()) << out.summary();
+    EXPECT_FALSE(barged) << "seed " << seed;
+  }
+}
+
+TEST(Mutex, BlockedLockNamesTheHolderAndSinceWhen) {
+  Outcome out = run([](Done) {
+    Mutex mu("state");
+    Chan<int> never(0, "never");
+    go("server", [mu, never] {
+      go("loop", [mu, never] {
+        std::lock_guard lk(mu);
+        (void)never.recv();  // blocks holding the lock
+      });
+    });
+    test::yield_until_blocked(1, "recv on chan 'never'");
+    go("client", [mu] { std::lock_guard lk(mu); });
+  });
+  ASSERT_EQ(out.verdict, Verdict::quiescent) << out.summary();
+  const FiberInfo loop = test::find_path(out.live, "root/server/loop");
+  const FiberInfo client = test::find_path(out.live, "root/client");
+  EXPECT_EQ(
+      client.blocked_on.rfind("lock of mutex 'state' held by root/server/loop since step ", 0), 0u)
+      << client.blocked_on;
+  EXPECT_EQ(client.waits_for, std::vector<std::uint64_t>{loop.id});
+  EXPECT_NE(out.summary().find("; waiting since step"), std::string::npos) << out.summary();
+  EXPECT_TRUE(out.unreclaimed.empty()) << out.summary();
+}
+
+TEST(Mutex, LockingAMutexYouHoldIsAReportedDeadlock) {
+  Outcome out = run([](Done) {
+    go("reentrant", [] {
+      Mutex mu("state");
+      std::lock_guard outer(mu);
+      std::lock_guard inner(mu);
+    });
+  });
+  ASSERT_EQ(out.verdict, Verdict::quiescent) << out.summary();
+  EXPECT_NE(out.summary().find("deadlock: #2 root/reentrant waits for a lock it already holds"),
+            std::string::npos)
+      << out.summary();
+  EXPECT_TRUE(out.unreclaimed.empty()) << out.summary();
+}
+
+// a takes A then B, b takes B then A; each holds its first lock before asking for the second.
+void lock_order_inversion(Done) {
+  Mutex a("A"), b("B");
+  Chan<int> a_holds(1, "a-holds"), b_holds(1, "b-holds");
+  go("a", [a, b, a_holds, b_holds] {
+    std::lock_guard first(a);
+    (void)a_holds.send(1);
+    (void)b_holds.recv();
+    std::lock_guard second(b);
+  });
+  go("b", [a, b, a_holds, b_holds] {
+    std::lock_guard first(b);
+    (void)b_holds.send(1);
+    (void)a_holds.recv();
+    std::lock_guard second(a);
+  });
+}
+
+TEST(Mutex, LockOrderCycleIsNamedInTheReport) {
+  for (std::uint64_t seed = 0; seed < 10; ++seed) {
+    Outcome out = run(lock_order_inversion, with(StrategyKind::random, seed));
+    ASSERT_EQ(out.verdict, Verdict::quiescent) << out.summary();
+    const std::string s = out.summary();
+    EXPECT_NE(s.find("deadlock: lock-order cycle of 2 fibers"), std::string::npos) << s;
+    EXPECT_NE(s.find("#2 root/a: lock of mutex 'B' held by root/b"), std::string::npos) << s;
+    EXPECT_NE(s.find("#3 root/b: lock of mutex 'A' held by root/a"), std::string::npos) << s;
+    EXPECT_TRUE(out.unreclaimed.empty()) << s;
+  }
+}
+
+TEST(SharedMutex, ReadersShareAndWritersExclude) {
+  for (std::uint64_t seed = 0; seed < 30; ++seed) {
+    int readers = 0, writers = 0, bad = 0, max_readers = 0;
+    Outcome out = run(
+        [&](Done done) {
+          SharedMutex mu("table");
+          Scope s(done);
+          for (int i = 0; i < 3; ++i) {
+            s.spawn("reader", [&, mu] {
+              for (int k = 0; k < 4; ++k) {
+                std::shared_lock lk(mu);
+                ++readers;
+                max_readers = std::max(max_readers, readers);
+                bad += writers != 0;
+                test::sched_point();
+                --readers;
+              }
+            });
+          }
+          s.spawn("writer", [&, mu] {
+            for (int k = 0; k < 3; ++k) {
+              std::lock_guard lk(mu);
+              bad += ++writers > 1 || readers != 0;
+              test::sched_point();
+              --writers;
+            }
+          });
+          s.join();
+        },
+        with(StrategyKind::random, seed));
+    ASSERT_TRUE(out.clean()) << out.summary();
+    EXPECT_EQ(bad, 0) << "seed " << seed;
+  }
+}
+
+TEST(SharedMutex, ReadLockTakenTwiceBehindAWaitingWriterIsAReportedDeadlock) {
+  Outcome out = run([](Done) {
+    SharedMutex mu("config");
+    go("reader", [mu] {
+      std::shared_lock first(mu);
+      go("writer", [mu] { std::lock_guard lk(mu); });
+      test::yield_until_blocked(1, "lock of rwmutex 'config'");
+      std::shared_lock second(mu);  // writers take precedence: this waits for the writer
+    });
+  });
+  ASSERT_EQ(out.verdict, Verdict::quiescent) << out.summary();
+  const std::string s = out.summary();
+  EXPECT_NE(s.find("deadlock: reader/writer cycle of 2 fibers"), std::string::npos) << s;
+  EXPECT_NE(s.find("read lock of rwmutex 'config' queued behind writer root/reader/writer"),
+            std::string::npos)
+      << s;
+  EXPECT_TRUE(out.unreclaimed.empty()) << s;
+}
+
+TEST(Mutex, UnlockingAnUnlockedMutexThrowsSystemError) {
+  bool threw = false;
+  Outcome out = run([&](Done) {
+    Mutex mu("m");
+    try {
+      mu.unlock();
+    } catch (const std::system_error&) {
+      threw = true;
+    }
+  });
+  EXPECT_TRUE(out.clean()) << out.summary();
+  EXPECT_TRUE(threw);
+}
+
+TEST(Mutex, FibersBlockedForeverInLockAreUnwound) {
+  bool writer_unwound = false, reader_unwound = false, locker_unwound = false;
+  Outcome out = run([&](Done) {
+    Mutex mu("orphan");
+    SharedMutex rw("orphan-rw");
+    mu.lock();  // the root returns holding both: nobody ever unlocks them
+    rw.lock();
+    go("locker", [&, mu] {
+      Unwound u{&locker_unwound};
+      mu.lock();
+    });
+    go("rw-writer", [&, rw] {
+      Unwound u{&writer_unwound};
+      rw.lock();
+    });
+    go("rw-reader", [&, rw] {
+      Unwound u{&reader_unwound};
+      rw.lock_shared();
+    });
+  });
+  ASSERT_EQ(out.verdict, Verdict::quiescent) << out.summary();
+  EXPECT_EQ(out.live.size(), 3u) << out.summary();
+  EXPECT_NE(
+      test::find_path(out.live, "root/locker").blocked_on.find("held by root, which has exited,"),
+      std::string::npos)
+      << out.summary();
+  EXPECT_NE(out.summary().find("stuck: #2 root/locker waits for #1, which has exited"),
+            std::string::npos)
+      << out.summary();
+  EXPECT_TRUE(locker_unwound && writer_unwound && reader_unwound);
+  EXPECT_TRUE(out.unreclaimed.empty()) << out.summary();
+}
+
+}  // namespace
+}  // namespace fibercheck
