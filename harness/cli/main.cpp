@@ -9,7 +9,7 @@ namespace {
 const char* kUsage =
     "usage: fibercheck <command> [options]\n"
     "  run      check the property suites over random trees of the bundled kinds\n"
-    "           --cases N        cases a suite (default 2000)\n"
+    "           --cases N        cases a suite (default 500)\n"
     "           --seed S         base seed (default 1; the same seed repeats the run)\n"
     "           --strategy K     fifo | random | pct (default random)\n"
     "           --suite NAME     cancellation | completion | mutants | determinism |\n"

@@ -58,7 +58,7 @@ void report(const harness::Suite& s, const harness::Failure& f, const harness::S
 
 int cmd_run(const Args& a) {
   harness::SuiteConfig cfg;
-  const std::uint64_t cases = number_option(a, "cases", 2000, 1, 100000000);
+  const std::uint64_t cases = number_option(a, "cases", 500, 1, 100000000);
   const std::uint64_t seed = number_option(a, "seed", 1, 0, UINT64_MAX);
   const double budget = static_cast<double>(number_option(a, "time-budget", 0, 0, 10000000));
   cfg.max_nodes = number_option(a, "size", 30, 1, 5000);
