@@ -1,0 +1,40 @@
+// options.hpp: the command line of fibercheck_bench.
+//
+//   fibercheck_bench <command> [--reps R] [--smoke] [--n N] [--values V]
+//                    [--depth D] [--stages S] [--wall]
+//
+// Sizes left unset take each command's default, or a tiny size under --smoke.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace bench {
+
+struct Options {
+  std::string command;
+  int reps = 5;                    // repetitions; each line prints their median
+  bool smoke = false;              // tiny sizes: checks that everything runs, in milliseconds
+  bool wall = false;               // wall time instead of the measuring thread's CPU time
+  std::optional<std::uint64_t> n;  // core-spawn: fibers
+  // core-hop: values sent; pipeline too, but only when it runs on its own (under
+  // `all` a core-hop size would make the 1000-stage pipeline run for minutes).
+  std::optional<std::uint64_t> values;
+  std::optional<std::uint64_t> depth;   // tree: levels of the binary tree
+  std::optional<std::uint64_t> stages;  // pipeline: stages
+
+  // The flag's value if given, else the smoke size under --smoke, else the default.
+  [[nodiscard]] std::uint64_t size(const std::optional<std::uint64_t>& flag, std::uint64_t normal,
+                                   std::uint64_t tiny) const {
+    return flag ? *flag : (smoke ? tiny : normal);
+  }
+};
+
+// Parses argv; on a mistake returns false with a message in `error`.
+[[nodiscard]] bool parse_options(int argc, char** argv, Options& out, std::string& error);
+
+// The usage text, with the list of commands.
+[[nodiscard]] std::string usage();
+
+}  // namespace bench
