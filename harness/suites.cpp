@@ -22,31 +22,6 @@ CaseSpec draw_case(sched::Rng& rng, const SuiteConfig& cfg) {
   return c;
 }
 
-// Schedule-dependent mutants may need another seed once the tree changes (TRAPS 16).
-bool fails_with_some_seed(CaseSpec& c, int seeds) {
-  for (int i = 0; i < seeds; ++i) {
-    CaseSpec v = c;
-    v.strategy.seed = c.strategy.seed + static_cast<std::uint64_t>(i);
-    if (!run_case(v).clean()) {
-      c = v;
-      return true;
-    }
-  }
-  return false;
-}
-
-int seeds_for(const Topology& t) {
-  std::vector<const Node*> stack{&t};
-  while (!stack.empty()) {
-    const Node* n = stack.back();
-    stack.pop_back();
-    const KindInfo* k = find_kind(n->kind);
-    if (k && k->schedule_dependent) return 16;
-    for (const Node& c : n->children) stack.push_back(&c);
-  }
-  return 1;
-}
-
 std::optional<Failure> check_cancellation(std::uint64_t seed, const SuiteConfig& cfg) {
   sched::Rng rng(seed);
   CaseSpec c = draw_case(rng, cfg);
@@ -55,7 +30,7 @@ std::optional<Failure> check_cancellation(std::uint64_t seed, const SuiteConfig&
 }
 
 bool fails_cancellation(CaseSpec& c, const SuiteConfig&) {
-  return fails_with_some_seed(c, seeds_for(c.topology));
+  return fails_nearby(c, seeds_for(c.topology));
 }
 
 std::optional<Failure> check_completion(std::uint64_t seed, const SuiteConfig& cfg) {
@@ -97,10 +72,9 @@ std::optional<Failure> check_mutants(std::uint64_t seed, const SuiteConfig& cfg)
   SuiteConfig planted = cfg;
   planted.plant = names[rng.below(names.size())];
   CaseSpec c = draw_case(rng, planted);
-  const int seeds = seeds_for(c.topology) == 1 ? 1 : 64;
-  if (!fails_with_some_seed(c, seeds))
+  if (!fails_nearby(c, seeds_for(c.topology, 64)))
     return Failure{"the planted " + planted.plant + " is caught", c};
-  CaseSpec small = shrink_case(c, [&](CaseSpec& x) { return fails_with_some_seed(x, seeds_for(x.topology)); });
+  CaseSpec small = shrink_case(c, [&](CaseSpec& x) { return fails_nearby(x, seeds_for(x.topology)); });
   if (small.topology.size() <= 2 && small.topology.has_mutant()) return std::nullopt;
   return Failure{"the caught " + planted.plant + " shrinks to at most 2 nodes", small};
 }
@@ -123,6 +97,40 @@ std::optional<Failure> check_programs(std::uint64_t seed, const SuiteConfig& cfg
 }
 
 }  // namespace
+
+bool fails_nearby(CaseSpec& c, int seeds) {
+  const auto fails_with_some_seed = [seeds](CaseSpec& x) {
+    for (int i = 0; i < seeds; ++i) {
+      CaseSpec v = x;
+      v.strategy.seed = x.strategy.seed + static_cast<std::uint64_t>(i);
+      if (!run_case(v).clean()) {
+        x = std::move(v);
+        return true;
+      }
+    }
+    return false;
+  };
+  if (fails_with_some_seed(c)) return true;
+  if (!c.cancel_step) return false;
+  CaseSpec late = c;
+  late.cancel_step.reset();
+  late.cancel_when_idle = true;
+  if (!fails_with_some_seed(late)) return false;
+  c = std::move(late);
+  return true;
+}
+
+int seeds_for(const Topology& t, int dependent_seeds) {
+  std::vector<const Node*> stack{&t};
+  while (!stack.empty()) {
+    const Node* n = stack.back();
+    stack.pop_back();
+    const KindInfo* k = find_kind(n->kind);
+    if (k && k->schedule_dependent) return dependent_seeds;
+    for (const Node& c : n->children) stack.push_back(&c);
+  }
+  return 1;
+}
 
 const std::vector<Suite>& suites() {
   static const std::vector<Suite> all = {

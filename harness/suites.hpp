@@ -35,6 +35,17 @@ struct Suite {
 };
 
 [[nodiscard]] const std::vector<Suite>& suites();
+
+// Whether case `c` fails (a leak, a crash, an overrun) under some schedule close to
+// it: its own seed and the next `seeds - 1`, at its cancellation point and then,
+// if that finds nothing, with the root's done closed only once every fiber is
+// blocked (an early cancellation can end a tree before a planted leak starts).
+// On success `c` becomes the failing variant.
+bool fails_nearby(CaseSpec& c, int seeds);
+
+// How many seeds fails_nearby should try for `t`: 1, or more when a kind in it
+// leaks only under some schedules (TRAPS 16).
+[[nodiscard]] int seeds_for(const Topology& t, int dependent_seeds = 16);
 [[nodiscard]] const Suite* find_suite(const std::string& name);
 
 }  // namespace fibercheck::harness

@@ -1,28 +1,8 @@
 #include "shrink.hpp"
+#include "suites.hpp"
 #include "support.hpp"
 
 namespace fibercheck::props {
-
-namespace {
-
-// Runs the cancellation property on c; true if it fails (the mutant is caught).
-bool caught(const CaseSpec& c) { return !harness::run_case(c).clean(); }
-
-// For schedule-dependent mutants a shrink candidate may need another seed
-// (TRAPS 16): try a few, and keep the one that fails.
-bool caught_with_some_seed(CaseSpec& c, int seeds) {
-  for (int i = 0; i < seeds; ++i) {
-    CaseSpec v = c;
-    v.strategy.seed = c.strategy.seed + static_cast<std::uint64_t>(i);
-    if (caught(v)) {
-      c = v;
-      return true;
-    }
-  }
-  return false;
-}
-
-}  // namespace
 
 // Every mutant, planted anywhere in a correct tree, is caught by the
 // cancellation property (the schedule-dependent one within a few schedules).
@@ -33,9 +13,8 @@ RC_GTEST_PROP(Mutants, EveryPlantedMutantIsCaught, ()) {
   c.topology = *harness::gen_planted(kind);
   c.strategy = draw_schedule();
   c.cancel_step = *rc::gen::inRange<std::uint64_t>(0, 400);
-  const bool dependent = harness::find_kind(kind)->schedule_dependent;
   CaseSpec probe = c;
-  if (!caught_with_some_seed(probe, dependent ? 64 : 1)) {
+  if (!harness::fails_nearby(probe, harness::seeds_for(c.topology, 64))) {
     CaseOutcome o = harness::run_case(c);
     RC_FAIL(failure("the planted " + kind + " is caught", c, o));
   }
@@ -46,14 +25,13 @@ RC_GTEST_PROP(Mutants, EveryPlantedMutantIsCaught, ()) {
 RC_GTEST_PROP(Mutants, CaughtMutantShrinksToAtMostTwoNodes, ()) {
   const auto names = harness::mutant_kind_names();
   const std::string kind = *rc::gen::elementOf(names);
-  const bool dependent = harness::find_kind(kind)->schedule_dependent;
   CaseSpec c;
   c.topology = *harness::gen_planted(kind);
   c.strategy = draw_schedule();
   c.cancel_step = *rc::gen::inRange<std::uint64_t>(0, 400);
-  RC_PRE(caught_with_some_seed(c, dependent ? 64 : 1));
+  RC_PRE(harness::fails_nearby(c, harness::seeds_for(c.topology, 64)));
   CaseSpec small = harness::shrink_case(
-      c, [&](CaseSpec& x) { return caught_with_some_seed(x, dependent ? 16 : 1); });
+      c, [&](CaseSpec& x) { return harness::fails_nearby(x, harness::seeds_for(x.topology)); });
   RC_TAG(kind);
   if (small.topology.size() > 2 || !small.topology.has_mutant()) {
     CaseOutcome o = harness::run_case(small);
