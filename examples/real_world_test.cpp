@@ -33,6 +33,9 @@ struct Example {
   std::string report;  // also in the report, when not empty
 };
 
+// Names the parameter in test output instead of dumping its bytes.
+void PrintTo(const Example& e, std::ostream* os) { *os << e.name; }
+
 const std::vector<Example>& examples() {
   static const std::vector<Example> all = {
       {"kubernetes_5316_finish_request",

@@ -11,7 +11,13 @@ namespace {
 
 bool contains(const std::string& s, const char* what) { return s.find(what) != std::string::npos; }
 
-std::string who(const FiberInfo& f) { return "#" + std::to_string(f.id) + " " + f.path; }
+std::string who(const FiberInfo& f) {
+  std::string s(1, '#');
+  s += std::to_string(f.id);
+  s += ' ';
+  s += f.path;
+  return s;
+}
 
 // Names the shape of a cycle from what its members wait on.
 std::string kind_of(const std::vector<const FiberInfo*>& cycle) {

@@ -22,7 +22,12 @@ std::string format(const std::vector<Event>& events) {
   std::string s;
   for (const Event& e : events) {
     s += "step " + std::to_string(e.step) + " t=" + std::to_string(e.time_ns) + "ns ";
-    s += e.fiber ? "#" + std::to_string(e.fiber) : std::string("run");
+    if (e.fiber) {
+      s += '#';
+      s += std::to_string(e.fiber);
+    } else {
+      s += "run";
+    }
     s += " ";
     s += to_string(e.kind);
     if (!e.detail.empty()) s += " " + e.detail;

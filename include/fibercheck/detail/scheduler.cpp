@@ -170,6 +170,16 @@ context* Scheduler::pick_next_impl() noexcept {
     return c;
   }
   context* active = context::active();
+  // A fiber that has just exited hands over to the dispatcher, which frees its
+  // stack: otherwise stacks pile up until the run goes idle (100,000 sequential
+  // spawns held ~1 GB).
+  if (run_mode() && dispatcher_ready_) {
+    auto* p = static_cast<FiberProps*>(active->get_properties());
+    if (p != nullptr && p->exited) {
+      dispatcher_ready_ = false;
+      return dispatcher_;
+    }
+  }
   if (!run_mode()) {
     if (fifo_.empty()) return nullptr;
     context* c = fifo_.front();
