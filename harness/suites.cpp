@@ -70,7 +70,8 @@ std::optional<Failure> check_mutants(std::uint64_t seed, const SuiteConfig& cfg)
   sched::Rng rng(seed);
   auto names = mutant_kind_names();
   SuiteConfig planted = cfg;
-  planted.plant = names[rng.below(names.size())];
+  const std::string drawn = names[rng.below(names.size())];
+  if (planted.plant.empty()) planted.plant = drawn;  // --plant KIND measures one mutant
   CaseSpec c = draw_case(rng, planted);
   if (!fails_nearby(c, seeds_for(c.topology, 64)))
     return Failure{"the planted " + planted.plant + " is caught", c};

@@ -15,6 +15,7 @@ const char* kUsage =
     "           --suite NAME     cancellation | completion | mutants | determinism |\n"
     "                            text-form | programs (default: all)\n"
     "           --plant KIND     plant this mutant in every tree of the cancellation suite\n"
+    "                            (with --suite mutants: measure that mutant alone)\n"
     "           --size N         trees of up to N nodes (default 30)\n"
     "           --time-budget T  stop after T seconds and report the cases reached\n"
     "  replay   CASE | --file F: rerun one case line exactly, check its trace hash, print\n"

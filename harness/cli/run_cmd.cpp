@@ -75,7 +75,10 @@ int cmd_run(const Args& a) {
       throw UsageError("option --plant: '" + it->second.substr(0, 40) +
                        "' is not a mutant kind; `fibercheck kinds` marks them");
     cfg.plant = it->second;
-    chosen.push_back(harness::find_suite("cancellation"));
+    // With --suite mutants it measures that one mutant: caught, and shrunk small.
+    const auto suite = a.options.find("suite");
+    const bool mutants = suite != a.options.end() && suite->second == "mutants";
+    chosen.push_back(harness::find_suite(mutants ? "mutants" : "cancellation"));
   } else if (auto it2 = a.options.find("suite"); it2 != a.options.end()) {
     const harness::Suite* s = harness::find_suite(it2->second);
     if (s == nullptr) {
