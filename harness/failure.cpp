@@ -29,7 +29,14 @@ std::string write_ci_file(const std::string& property, const std::string& line) 
   return file.string();
 }
 
+std::string& replay_command() {
+  static std::string cmd = "fibercheck replay";
+  return cmd;
+}
+
 }  // namespace
+
+void set_replay_command(std::string command) { replay_command() = std::move(command); }
 
 FailureReport report_failure(const std::string& property, const std::string& expected,
                              const CaseSpec& spec) {
@@ -51,7 +58,7 @@ FailureReport report_failure(const std::string& property, const std::string& exp
          "second run: " + std::string(to_string(second.verdict)) + ": " + second.run.summary() + "\n";
   }
   s += "case: " + r.line + "\n";
-  s += "replay: fibercheck replay '" + r.line + "'\n";
+  s += "replay: " + replay_command() + " '" + r.line + "'\n";
   r.ci_file = write_ci_file(property, r.line);
   if (!r.ci_file.empty()) s += "saved: " + r.ci_file + "\n";
   return r;

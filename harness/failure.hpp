@@ -19,6 +19,10 @@ struct FailureReport {
   bool deterministic = true;
 };
 
+// The command the replay line names ("fibercheck replay" unless set; cli_main sets
+// it to the binary it runs in, whose registered kinds the case may use).
+void set_replay_command(std::string command);
+
 [[nodiscard]] FailureReport report_failure(const std::string& property, const std::string& expected,
                                            const CaseSpec& spec);
 

@@ -1,8 +1,11 @@
-// fibercheck: the command-line tool.
+// The fibercheck tool's commands behind fibercheck::cli_main (cli_main.hpp);
+// tool_main.cpp is the `fibercheck` executable.
 #include <cstdio>
 #include <string>
 
+#include "cli_main.hpp"
 #include "commands.hpp"
+#include "failure.hpp"
 
 namespace {
 
@@ -29,8 +32,13 @@ const char* kUsage =
 
 }  // namespace
 
-int main(int argc, char** argv) {
+int fibercheck::cli_main(int argc, char** argv) {
   using namespace fibercheck::cli;
+  // Inside a user's binary, its case lines replay through that binary.
+  if (argc > 0 && argv[0] != nullptr) {
+    const std::string self = argv[0];
+    if (self.substr(self.rfind('/') + 1) != "fibercheck") harness::set_replay_command(self + " replay");
+  }
   try {
     Args a = parse_args(argc, argv,
                         {"cases", "seed", "strategy", "suite", "plant", "size", "time-budget", "file", "dot", "svg"},

@@ -1,0 +1,127 @@
+// check.hpp: check your own code. `check(root, options)` runs root(done) (your
+// code, starting its fibers in a Scope derived from `done`) over many random and
+// PCT schedules, closing `done` at a different step in each case, and checks that
+// every fiber ends; it also checks that, without cancellation, root finishes by
+// itself. On a failure it shrinks the schedule (fewest preemptions) and the
+// cancellation point, and reports: what was expected, what happened with the
+// lineage of every fiber left, the case as one line, and how to replay it.
+//
+//   TEST(Crawler, EveryWorkerEndsWhenDoneCloses) {
+//     auto r = fibercheck::check([](fibercheck::Done d) { crawl(d, {"a", "b"}); });
+//     EXPECT_TRUE(r) << r.report;
+//   }
+//
+// Replay runs inside your own test binary (the root lives there, not in the
+// `fibercheck` tool): the report's last line is
+//   FIBERCHECK_REPLAY='fibercheck-case v1 ... root=Crawler.EveryWorker...:12' ./my_tests --gtest_filter=...
+// With FIBERCHECK_REPLAY set, the check it names runs only that case, with the
+// event log, and prints the verdict, the report and the trace; other checks skip.
+//
+// Code blocked in fibercheck's primitives is unwound after each case; code blocked
+// on a plain boost::fibers primitive cannot be (TRAPS 2): the check still reports
+// it (Outcome::unreclaimed), does not shrink it, and parks that case's thread.
+//
+// Environment (CI use): RC_PARAMS `seed=` and `max_success=` set the base seed and
+// the number of cases when CheckOptions leaves them unset; GTEST_TOTAL_SHARDS and
+// GTEST_SHARD_INDEX make shard s take cases s, s+N, s+2N... of the sequence the
+// base seed defines, so shards explore disjoint seeds; FIBERCHECK_TIME_BUDGET=T
+// (seconds) stops a check after T seconds and reports the cases reached.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <source_location>
+#include <string>
+#include <vector>
+
+#include "fibercheck/run.hpp"
+
+namespace fibercheck {
+
+// Which part of an infinite case sequence this process runs.
+struct Shard {
+  std::uint64_t index = 0;
+  std::uint64_t total = 1;
+};
+
+struct CheckOptions {
+  // Cases to run. Unset: RC_PARAMS max_success, else 100.
+  std::optional<std::uint64_t> cases;
+  // Base seed of the case sequence. Unset: RC_PARAMS seed, else 1.
+  std::optional<std::uint64_t> seed;
+  // Schedules, used in turn. random and pct today; the DFS explorer later.
+  std::vector<sched::StrategyKind> strategies = {sched::StrategyKind::random,
+                                                 sched::StrategyKind::pct};
+  // Also check that without cancellation root finishes by itself (every 4th
+  // case). Turn off for code that runs until done closes (a server loop).
+  bool completion = true;
+  // Cancellation points are drawn from [0, max_cancel_step]. 0: from the longest
+  // completion run seen so far (plus a margin), or 2000 without completion runs.
+  std::uint64_t max_cancel_step = 0;
+  std::uint64_t max_steps = 200000;  // per case: a fiber that ignores done is caught here
+  double time_budget_seconds = 0;    // 0: FIBERCHECK_TIME_BUDGET, else none
+  bool shrink = true;
+  // Print a failure's report to stderr; inside a GoogleTest test (gtest.hpp
+  // included) it is left to the assertion message (gtest::passed).
+  bool print = true;
+  // Unset: GTEST_TOTAL_SHARDS / GTEST_SHARD_INDEX, else the whole sequence.
+  std::optional<Shard> shard;
+  // What replay lines call this check. Default: "<Suite.Test>:<line>" inside a
+  // GoogleTest test (with <fibercheck/harness/gtest.hpp> included), else "<file>:<line>".
+  std::string name;
+  std::size_t stack_size = 64 * 1024;
+};
+
+struct CheckResult {
+  bool ok = true;
+  std::string name;
+  std::uint64_t seed = 0;       // the base seed used
+  Shard shard;                  // the shard used
+  std::uint64_t cases_run = 0;  // cases reached (all of them unless out of time or failed)
+  bool out_of_time = false;
+  bool replayed = false;        // FIBERCHECK_REPLAY named this check
+  bool skipped = false;         // FIBERCHECK_REPLAY named another check
+  std::vector<std::uint64_t> case_seeds;  // schedule seed of each case run, in order
+  std::string report;           // the failure report (empty when ok)
+  std::string case_line;        // the failing case, shrunk
+  std::string replay;           // the shell line that replays it
+  Outcome outcome;              // the failing case's run (with its event log)
+
+  explicit operator bool() const noexcept { return ok; }
+};
+
+// Runs the check. Never throws for a failing check: the result says so. Throws
+// std::invalid_argument on bad options or a malformed environment variable.
+[[nodiscard]] CheckResult check(const std::function<void(Done)>& root, const CheckOptions& options = {},
+                                std::source_location site = std::source_location::current());
+
+// The shard GTEST_TOTAL_SHARDS / GTEST_SHARD_INDEX describe ({0, 1} when unset).
+// Throws std::invalid_argument naming the variable when either is malformed.
+[[nodiscard]] Shard shard_from_env();
+
+// The schedule seed of case `index` of the sequence `base_seed` defines. Shard s
+// of N runs the indices s, s+N, s+2N...
+[[nodiscard]] std::uint64_t case_seed(std::uint64_t base_seed, std::uint64_t index) noexcept;
+
+// RC_PARAMS, as far as check() reads it.
+struct RcParams {
+  std::optional<std::uint64_t> seed;
+  std::optional<std::uint64_t> max_success;
+};
+[[nodiscard]] RcParams rc_params_from_env();
+
+// Under GoogleTest sharding, rewrites RC_PARAMS's seed (or adds one, from a
+// random device) mixed with the shard index, so every shard's RapidCheck
+// properties draw from disjoint seeds; prints the seed it chose. Call it before
+// RapidCheck reads its configuration (before the first property runs).
+void shard_rc_params();
+
+namespace detail {
+// Returns the current test's name ("Suite.Test"), or "" outside a test.
+using TestNameFn = std::string (*)();
+void set_test_name_provider(TestNameFn fn) noexcept;
+[[nodiscard]] std::string current_test_name();
+}  // namespace detail
+
+}  // namespace fibercheck

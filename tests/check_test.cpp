@@ -1,0 +1,311 @@
+// check(): a user's root over many schedules and cancellation points; failures
+// shrunk, reported with the fiber named, and replayed through FIBERCHECK_REPLAY;
+// sharding, time budget and RC_PARAMS.
+#include "check.hpp"
+
+#include <boost/fiber/condition_variable.hpp>
+#include <boost/fiber/fiber.hpp>
+#include <boost/fiber/mutex.hpp>
+#include <cstdlib>
+#include <set>
+#include <string>
+
+#include "check_case.hpp"
+#include "fibercheck/fibercheck.hpp"
+#include "gtest.hpp"
+#include "text_form.hpp"
+
+namespace {
+
+using fibercheck::Chan;
+using fibercheck::CheckOptions;
+using fibercheck::CheckResult;
+using fibercheck::Done;
+using fibercheck::Scope;
+using fibercheck::Status;
+
+// Sets an environment variable for the life of the object.
+class EnvVar {
+ public:
+  EnvVar(const char* name, const std::string& value) : name_(name) {
+    if (const char* old = std::getenv(name)) old_ = old;
+    setenv(name, value.c_str(), 1);
+  }
+  ~EnvVar() {
+    if (old_) {
+      setenv(name_, old_->c_str(), 1);
+    } else {
+      unsetenv(name_);
+    }
+  }
+
+ private:
+  const char* name_;
+  std::optional<std::string> old_;
+};
+
+// Three workers square jobs; every send and receive watches done.
+void pool(Done done, bool buggy) {
+  Scope scope(done);
+  Chan<int> jobs(0, "jobs"), results(0, "results");
+  for (int w = 0; w < 3; ++w) {
+    scope.spawn("worker-" + std::to_string(w), [jobs, results, buggy](Done d) {
+      while (auto j = jobs.recv(d)) {
+        // The bug: a result sent without watching done blocks for good once the
+        // collector stops receiving.
+        if ((buggy ? results.send(*j * *j) : results.send(d, *j * *j)) != Status::ok) return;
+      }
+    });
+  }
+  scope.spawn("feeder", [jobs](Done d) {
+    for (int i = 0; i < 6; ++i)
+      if (jobs.send(d, i) != Status::ok) break;
+    jobs.close();
+  });
+  for (int i = 0; i < 6; ++i)
+    if (!results.recv(done)) break;
+  scope.cancel();
+  scope.join();
+}
+
+CheckOptions quick(std::uint64_t cases = 40) {
+  CheckOptions o;
+  o.cases = cases;
+  o.seed = 11;
+  o.print = false;
+  return o;
+}
+
+TEST(Check, ACorrectPoolPassesEveryCase) {
+  const CheckResult r = fibercheck::check([](Done d) { pool(d, false); }, quick());
+  EXPECT_TRUE(r) << r.report;
+  EXPECT_EQ(r.cases_run, 40u);
+  EXPECT_EQ(std::set<std::uint64_t>(r.case_seeds.begin(), r.case_seeds.end()).size(), 40u);
+  EXPECT_FALSE(r.out_of_time);
+}
+
+TEST(Check, ALeakyPoolFailsWithTheStuckWorkerNamedAndAReplayLine) {
+  const CheckResult r = fibercheck::check([](Done d) { pool(d, true); }, quick(200));
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.report.find("expected: every fiber ends once root's done closes"), std::string::npos) << r.report;
+  EXPECT_NE(r.report.find("root/worker-"), std::string::npos) << r.report;
+  EXPECT_NE(r.report.find("send on chan 'results'"), std::string::npos) << r.report;
+  bool worker = false;
+  for (const auto& f : r.outcome.live)
+    worker = worker || (f.path.rfind("root/worker-", 0) == 0 && f.blocked_on.find("results") != std::string::npos);
+  EXPECT_TRUE(worker) << r.report;
+  // Named after the test that ran it (gtest.hpp), with the line of the call.
+  EXPECT_EQ(r.name.rfind("Check.ALeakyPoolFailsWithTheStuckWorkerNamedAndAReplayLine:", 0), 0u) << r.name;
+  EXPECT_NE(r.replay.find("FIBERCHECK_REPLAY='fibercheck-case v1 "), std::string::npos) << r.replay;
+  EXPECT_NE(r.replay.find("--gtest_filter=Check.ALeakyPool"), std::string::npos) << r.replay;
+  EXPECT_NE(r.case_line.find(" root=" + r.name), std::string::npos);
+  EXPECT_TRUE(r.outcome.unreclaimed.empty()) << "fibercheck primitives unwind";
+}
+
+TEST(Check, TheShrunkCaseReplaysThroughTheEnvironmentInsideThisBinary) {
+  CheckOptions o = quick(200);
+  o.name = "pool-replay";
+  const CheckResult failing = fibercheck::check([](Done d) { pool(d, true); }, o);
+  ASSERT_FALSE(failing);
+  EXPECT_EQ(failing.name, "pool-replay");
+  CheckResult replayed;
+  {
+    EnvVar env("FIBERCHECK_REPLAY", failing.case_line);
+    replayed = fibercheck::check([](Done d) { pool(d, true); }, o);
+  }
+  EXPECT_TRUE(replayed.replayed);
+  EXPECT_FALSE(replayed);
+  EXPECT_EQ(replayed.cases_run, 1u);
+  EXPECT_EQ(replayed.outcome.trace_hash, failing.outcome.trace_hash);
+  EXPECT_EQ(replayed.report.find("trace mismatch"), std::string::npos) << replayed.report;
+  EXPECT_NE(replayed.report.find("trace:\n"), std::string::npos) << "replay prints the event log";
+  // The fixed pool under the same case line: clean, and the trace differs.
+  {
+    EnvVar env("FIBERCHECK_REPLAY", failing.case_line);
+    const CheckResult fixed = fibercheck::check([](Done d) { pool(d, false); }, o);
+    EXPECT_TRUE(fixed.replayed);
+    EXPECT_FALSE(fixed) << "the recorded trace hash no longer matches";
+    EXPECT_TRUE(fixed.outcome.live.empty()) << fixed.report;
+  }
+}
+
+TEST(Check, AReplayLineForAnotherCheckSkipsThisOne) {
+  EnvVar env("FIBERCHECK_REPLAY", "fibercheck-case v1 strategy=random seed=1 cancel=3 max-steps=100 root=other");
+  const CheckResult r = fibercheck::check([](Done d) { pool(d, true); }, quick());
+  EXPECT_TRUE(r);
+  EXPECT_TRUE(r.skipped);
+  EXPECT_EQ(r.cases_run, 0u);
+}
+
+TEST(Check, AMalformedReplayLineFailsWithTheColumn) {
+  EnvVar env("FIBERCHECK_REPLAY", "fibercheck-case v1 strategy=sideways root=x");
+  const CheckResult r = fibercheck::check([](Done d) { pool(d, false); }, quick());
+  EXPECT_FALSE(r);
+  EXPECT_NE(r.report.find("column 29"), std::string::npos) << r.report;
+  EXPECT_NE(r.report.find("expected fifo, random, pct or replay"), std::string::npos) << r.report;
+}
+
+TEST(Check, ARootThatNeverFinishesWithoutCancellationFailsTheCompletionRun) {
+  const CheckResult r = fibercheck::check(
+      [](Done done) {
+        Scope scope(done);
+        Chan<int> never(0, "never");
+        scope.spawn("waiter", [never](Done d) { (void)never.recv(d); });
+        scope.join();
+      },
+      quick());
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.report.find("expected: without cancellation, root returns by itself"), std::string::npos)
+      << r.report;
+  EXPECT_NE(r.case_line.find("cancel=none cancel-when-idle=0"), std::string::npos) << r.case_line;
+  // The same root, declared to run until done: every cancellation ends it.
+  CheckOptions until_done = quick();
+  until_done.completion = false;
+  until_done.max_cancel_step = 50;
+  EXPECT_TRUE(fibercheck::check(
+      [](Done done) {
+        Scope scope(done);
+        Chan<int> never(0, "never");
+        scope.spawn("waiter", [never](Done d) { (void)never.recv(d); });
+        scope.join();
+      },
+      until_done));
+}
+
+// A plain Boost.Fiber wait cannot be unwound (TRAPS 2): still caught, reported as
+// unreclaimable, and the thread it parked does not stop later checks.
+TEST(Check, ALeakInAPlainBoostPrimitiveIsReportedUnreclaimable) {
+  static boost::fibers::mutex m;
+  static boost::fibers::condition_variable cv;
+  CheckOptions o = quick(4);
+  const CheckResult r = fibercheck::check(
+      [](Done) {
+        boost::fibers::fiber([] {
+          std::unique_lock<boost::fibers::mutex> lk(m);
+          cv.wait(lk);
+        }).detach();
+      },
+      o);
+  ASSERT_FALSE(r);
+  EXPECT_FALSE(r.outcome.unreclaimed.empty()) << r.report;
+  EXPECT_NE(r.report.find("unreclaimable"), std::string::npos) << r.report;
+  EXPECT_NE(r.report.find("not shrunk"), std::string::npos) << r.report;
+  EXPECT_TRUE(fibercheck::check([](Done d) { pool(d, false); }, quick(8))) << "later checks still run";
+}
+
+TEST(Check, ShardsTakeDisjointCasesWhoseUnionIsTheUnshardedSequence) {
+  CheckOptions o = quick(10);
+  o.shard = fibercheck::Shard{0, 2};
+  const CheckResult a = fibercheck::check([](Done d) { pool(d, false); }, o);
+  o.shard = fibercheck::Shard{1, 2};
+  const CheckResult b = fibercheck::check([](Done d) { pool(d, false); }, o);
+  o.shard.reset();
+  o.cases = 20;
+  const CheckResult all = fibercheck::check([](Done d) { pool(d, false); }, o);
+  std::set<std::uint64_t> sa(a.case_seeds.begin(), a.case_seeds.end());
+  std::set<std::uint64_t> sb(b.case_seeds.begin(), b.case_seeds.end());
+  std::set<std::uint64_t> sall(all.case_seeds.begin(), all.case_seeds.end());
+  ASSERT_EQ(sa.size(), 10u);
+  ASSERT_EQ(sb.size(), 10u);
+  for (auto s : sa) EXPECT_EQ(sb.count(s), 0u);
+  std::set<std::uint64_t> both = sa;
+  both.insert(sb.begin(), sb.end());
+  EXPECT_EQ(both, sall);
+}
+
+TEST(Check, GoogleTestShardVariablesChooseTheShard) {
+  {
+    EnvVar total("GTEST_TOTAL_SHARDS", "3"), index("GTEST_SHARD_INDEX", "2");
+    const fibercheck::Shard s = fibercheck::shard_from_env();
+    EXPECT_EQ(s.index, 2u);
+    EXPECT_EQ(s.total, 3u);
+    const CheckResult r = fibercheck::check([](Done d) { pool(d, false); }, quick(2));
+    EXPECT_EQ(r.shard.index, 2u);
+    ASSERT_EQ(r.case_seeds.size(), 2u);
+    EXPECT_EQ(r.case_seeds[1], fibercheck::case_seed(11, 2 + 3));
+  }
+  {
+    EnvVar total("GTEST_TOTAL_SHARDS", "2"), index("GTEST_SHARD_INDEX", "2");
+    EXPECT_THROW((void)fibercheck::shard_from_env(), std::invalid_argument);
+  }
+  {
+    EnvVar total("GTEST_TOTAL_SHARDS", "two"), index("GTEST_SHARD_INDEX", "0");
+    EXPECT_THROW((void)fibercheck::shard_from_env(), std::invalid_argument);
+  }
+}
+
+TEST(Check, ATimeBudgetStopsTheCheckAndReportsTheCasesReached) {
+  CheckOptions o = quick(1000);
+  o.time_budget_seconds = 1e-9;  // spent once the first case has run
+  const CheckResult r = fibercheck::check([](Done d) { pool(d, false); }, o);
+  EXPECT_TRUE(r);
+  EXPECT_TRUE(r.out_of_time);
+  EXPECT_EQ(r.cases_run, 1u);
+  EnvVar env("FIBERCHECK_TIME_BUDGET", "soon");
+  EXPECT_THROW((void)fibercheck::check([](Done d) { pool(d, false); }, CheckOptions{}), std::invalid_argument);
+}
+
+TEST(Check, RcParamsSetTheSeedAndTheNumberOfCases) {
+  EnvVar env("RC_PARAMS", "verbose_progress=1 seed=7 max_success=13");
+  CheckOptions o;
+  o.print = false;
+  const CheckResult r = fibercheck::check([](Done d) { pool(d, false); }, o);
+  EXPECT_EQ(r.seed, 7u);
+  EXPECT_EQ(r.cases_run, 13u);
+  o.cases = 3;  // explicit options win
+  o.seed = 5;
+  const CheckResult explicit_opts = fibercheck::check([](Done d) { pool(d, false); }, o);
+  EXPECT_EQ(explicit_opts.seed, 5u);
+  EXPECT_EQ(explicit_opts.cases_run, 3u);
+}
+
+TEST(Check, AMalformedRcParamsSeedIsRejectedByName) {
+  EnvVar env("RC_PARAMS", "seed=abc");
+  try {
+    (void)fibercheck::check([](Done d) { pool(d, false); }, CheckOptions{});
+    FAIL() << "expected std::invalid_argument";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("RC_PARAMS: seed='abc'"), std::string::npos) << e.what();
+  }
+}
+
+TEST(Check, ShardedRapidCheckParamsGetADistinctSeedPerShard) {
+  std::string first, second;
+  {
+    EnvVar rc("RC_PARAMS", "seed=99 max_success=5"), total("GTEST_TOTAL_SHARDS", "2"),
+        index("GTEST_SHARD_INDEX", "0");
+    fibercheck::shard_rc_params();
+    first = std::getenv("RC_PARAMS");
+  }
+  {
+    EnvVar rc("RC_PARAMS", "seed=99 max_success=5"), total("GTEST_TOTAL_SHARDS", "2"),
+        index("GTEST_SHARD_INDEX", "1");
+    fibercheck::shard_rc_params();
+    second = std::getenv("RC_PARAMS");
+  }
+  EXPECT_EQ(first, "max_success=\"5\" seed=" + std::to_string(fibercheck::case_seed(99, 0)));
+  EXPECT_EQ(second, "max_success=\"5\" seed=" + std::to_string(fibercheck::case_seed(99, 1)));
+}
+
+TEST(CheckCase, LinesRoundTripAndTopologyLinesPointToTheTool) {
+  fibercheck::harness::RootCase c;
+  c.strategy.kind = fibercheck::sched::StrategyKind::replay;
+  c.strategy.choices = {0, 2, 1};
+  c.cancel_step = 14;
+  c.trace_hash = 0x9f3a01c2d4e5f607ull;
+  c.root = "Crawler.Ends:12";
+  const std::string line = fibercheck::harness::root_case_line(c);
+  EXPECT_EQ(line,
+            "fibercheck-case v1 strategy=replay choices=0.2.1 cancel=14 max-steps=200000 "
+            "trace=9f3a01c2d4e5f607 root=Crawler.Ends:12");
+  const auto back = fibercheck::harness::parse_root_case(line);
+  EXPECT_EQ(fibercheck::harness::root_case_line(back), line);
+  try {
+    (void)fibercheck::harness::parse_root_case("fibercheck-case v1 strategy=random seed=1 topology=fc1 stage");
+    FAIL() << "expected a ParseError";
+  } catch (const fibercheck::harness::ParseError& e) {
+    EXPECT_NE(std::string(e.what()).find("fibercheck replay"), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace
