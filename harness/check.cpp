@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <ostream>
 #include <stdexcept>
 
 #include "check_case.hpp"
@@ -151,6 +152,12 @@ CheckResult replay_one(const harness::RootFn& root, const std::string& line, con
 }
 
 }  // namespace
+
+std::ostream& operator<<(std::ostream& os, const CheckResult& r) {
+  if (!r.ok) return os << r.report;
+  return os << "ok: check '" << r.name << "': " << r.cases_run << " case(s), base seed " << r.seed
+            << (r.out_of_time ? ", stopped by the time budget" : "") << (r.skipped ? ", skipped" : "");
+}
 
 CheckResult check(const std::function<void(Done)>& root, const CheckOptions& opt,
                   std::source_location site) {

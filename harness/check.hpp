@@ -30,6 +30,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <iosfwd>
 #include <optional>
 #include <source_location>
 #include <string>
@@ -90,6 +91,10 @@ struct CheckResult {
 
   explicit operator bool() const noexcept { return ok; }
 };
+
+// "ok: 100 cases" or the failure report: what RC_ASSERT(result) and
+// EXPECT_TRUE(result) << result show.
+std::ostream& operator<<(std::ostream& os, const CheckResult& r);
 
 // Runs the check. Never throws for a failing check: the result says so. Throws
 // std::invalid_argument on bad options or a malformed environment variable.
