@@ -19,8 +19,9 @@ struct CaseSpec {
   std::optional<std::uint64_t> cancel_step;
   // Close the root's done when every fiber is blocked and it is still open.
   bool cancel_when_idle = true;
-  std::uint64_t max_steps = 20000;
+  std::uint64_t max_steps = 20000;  // enough to end any correct tree once done closes
   bool trace = false;
+  bool record_choice_detail = false;  // RunOptions::record_choice_detail, for sched/dfs.hpp
 };
 
 enum class CaseVerdict {
@@ -47,5 +48,10 @@ struct CaseOutcome {
 };
 
 CaseOutcome run_case(const CaseSpec& spec);
+
+// The step budget for runs without cancellation: a finite tree of 30 nodes can pass
+// tens of thousands of values (generators of 64 through fan-outs and replicas), so
+// CaseSpec's default, sized for cancelled runs, would stop correct work midway.
+inline constexpr std::uint64_t kCompletionMaxSteps = 1000000;
 
 }  // namespace fibercheck::harness

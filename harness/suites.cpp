@@ -38,6 +38,7 @@ std::optional<Failure> check_completion(std::uint64_t seed, const SuiteConfig& c
   CaseSpec c = draw_case(rng, cfg);
   c.cancel_step.reset();
   c.cancel_when_idle = false;
+  c.max_steps = kCompletionMaxSteps;
   CaseOutcome o = run_case(c);
   if (o.clean() && o.ledger_balanced()) return std::nullopt;
   return Failure{"the tree completes without cancellation and every value sent is received once",

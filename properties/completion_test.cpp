@@ -9,6 +9,7 @@ RC_GTEST_PROP(Completion, FiniteTreesCompleteAndDeliverEveryValueOnce, ()) {
   c.topology = *harness::gen_topology();
   c.strategy = draw_schedule();
   c.cancel_when_idle = false;
+  c.max_steps = harness::kCompletionMaxSteps;
   CaseOutcome o = harness::run_case(c);
   if (!o.clean()) RC_FAIL(failure("the tree completes without cancellation", c, o));
   if (!o.ledger_balanced())

@@ -34,6 +34,7 @@ RC_GTEST_PROP(Subtree, ClosingASubtreesDoneEndsExactlyThatSubtree, ()) {
   c.strategy = draw_schedule();
   c.cancel_step.reset();
   c.cancel_when_idle = false;
+  c.max_steps = harness::kCompletionMaxSteps;
   CaseOutcome o = harness::run_case(c);
   if (!o.clean() || !o.run.live.empty() || o.run.cancelled_at_step)
     RC_FAIL(failure("the rest of the tree completes while the scope cuts its subtree", c, o));
