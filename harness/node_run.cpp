@@ -14,7 +14,9 @@ NodeRun::NodeRun(const Node& n, const KindInfo& k, CaseContext& c, Done d, Strea
     : node(n), kind(k), ctx(c), done(std::move(d)), in(std::move(i)), out(std::move(o)) {}
 
 Stream NodeRun::make_chan(const std::string& what, std::size_t capacity) {
-  return Stream(capacity, what + "#" + std::to_string(ctx.next_chan++));
+  std::string name = what + "#" + std::to_string(ctx.next_chan++);
+  if (cut) ctx.ledger[name].cut = cut;
+  return Stream(capacity, std::move(name));
 }
 
 void record_sent(CaseContext& ctx, const std::string& chan, Value v) {
@@ -52,23 +54,33 @@ void NodeRun::drain(const Stream& ch) {
 }
 
 void NodeRun::run_child(std::size_t i, const Done& d, Stream child_in, Stream child_out) {
-  run_node(node.children.at(i), ctx, d, std::move(child_in), std::move(child_out));
+  run_node(node.children.at(i), ctx, d, std::move(child_in), std::move(child_out), cut);
 }
 
 void NodeRun::spawn_child(Scope& scope, std::size_t i, Stream child_in, Stream child_out,
                           std::source_location loc) {
+  spawn_cuttable_child(scope, i, std::move(child_in), std::move(child_out), cut, loc);
+}
+
+void NodeRun::spawn_cuttable_child(Scope& scope, std::size_t i, Stream child_in,
+                                   Stream child_out, std::shared_ptr<bool> subtree_cut,
+                                   std::source_location loc) {
   const Node& child = node.children.at(i);
   CaseContext* c = &ctx;
   scope.spawn(
       child.kind + "-" + std::to_string(i),
-      [&child, c, child_in, child_out](Done d) { run_node(child, *c, d, child_in, child_out); },
+      [&child, c, child_in, child_out, subtree_cut](Done d) {
+        run_node(child, *c, d, child_in, child_out, subtree_cut);
+      },
       loc);
 }
 
-void run_node(const Node& node, CaseContext& ctx, const Done& done, Stream in, Stream out) {
+void run_node(const Node& node, CaseContext& ctx, const Done& done, Stream in, Stream out,
+              std::shared_ptr<bool> cut) {
   const KindInfo* k = find_kind(node.kind);
   if (k == nullptr) throw std::invalid_argument("unknown kind '" + node.kind + "'");
   NodeRun r(node, *k, ctx, done, std::move(in), std::move(out));
+  r.cut = std::move(cut);
   k->start(r);
 }
 

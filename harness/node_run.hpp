@@ -19,6 +19,11 @@ struct ChannelLedger {
   std::uint64_t received = 0;
   std::uint64_t sent_hash = 0;  // sum of mixed values: equal multisets give equal sums
   std::uint64_t received_hash = 0;
+  // Set when the channel belongs to a subtree that a nested scope cut by closing
+  // its done: values still buffered in it are discarded, as in Go, so it need not
+  // balance.
+  std::shared_ptr<const bool> cut;
+  [[nodiscard]] bool was_cut() const noexcept { return cut && *cut; }
 };
 
 // State shared by every node of one case.
@@ -43,6 +48,8 @@ class NodeRun {
   Done done;
   Stream in;
   Stream out;
+  // Shared by the nodes of a subtree a nested scope may cut (null: none above).
+  std::shared_ptr<bool> cut;
 
   [[nodiscard]] std::int64_t param(const char* name) const { return node.param(name); }
 
@@ -78,9 +85,14 @@ class NodeRun {
   // Starts child i's process in a new fiber of `scope`, named "<kind>-<i>".
   void spawn_child(Scope& scope, std::size_t i, Stream child_in, Stream child_out,
                    std::source_location loc = std::source_location::current());
+  // The same, for a child subtree this node may cut: its channels carry `cut`.
+  void spawn_cuttable_child(Scope& scope, std::size_t i, Stream child_in, Stream child_out,
+                            std::shared_ptr<bool> cut,
+                            std::source_location loc = std::source_location::current());
 };
 
-// Runs `node`'s process in the calling fiber.
-void run_node(const Node& node, CaseContext& ctx, const Done& done, Stream in, Stream out);
+// Runs `node`'s process in the calling fiber; `cut` as NodeRun::cut.
+void run_node(const Node& node, CaseContext& ctx, const Done& done, Stream in, Stream out,
+              std::shared_ptr<bool> cut = nullptr);
 
 }  // namespace fibercheck::harness

@@ -18,7 +18,7 @@ bool CaseOutcome::ledger_balanced() const { return ledger_report().empty(); }
 std::string CaseOutcome::ledger_report() const {
   std::string s;
   for (const auto& [name, l] : ledger) {
-    if (l.sent == l.received && l.sent_hash == l.received_hash) continue;
+    if (l.was_cut() || (l.sent == l.received && l.sent_hash == l.received_hash)) continue;
     s += "  chan '" + name + "': " + std::to_string(l.sent) + " sent, " +
          std::to_string(l.received) + " received\n";
   }
@@ -34,6 +34,7 @@ CaseOutcome run_case(const CaseSpec& spec) {
   o.cancel_when_idle = spec.cancel_when_idle;
   o.max_steps = spec.max_steps;
   o.trace = spec.trace;
+  o.record_choice_detail = spec.record_choice_detail;
   o.max_virtual_time = std::chrono::hours(24);
   std::uint64_t delivered = 0;
   const Topology& topo = spec.topology;

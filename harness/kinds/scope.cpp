@@ -33,7 +33,8 @@ KindInfo scope() {
     const Stream feed = r.make_chan("scope-in", 0);
     const Stream results = r.make_chan("scope-out", 0);
     Scope inner(r.done, "scope");
-    r.spawn_child(inner, 0, feed, results);
+    auto cut = std::make_shared<bool>(false);  // the ledger forgives what the cut discards
+    r.spawn_cuttable_child(inner, 0, feed, results, cut);
     inner.spawn("collect", [&r, results](Done d) { pump(r, results, r.out, d); });
     std::int64_t passed = 0;
     while (after == 0 || passed < after) {
@@ -43,6 +44,7 @@ KindInfo scope() {
     }
     feed.close();
     if (after != 0 && passed == after) {
+      *cut = true;
       inner.cancel();
       r.drain(r.in);
     }
