@@ -87,12 +87,26 @@ std::string to_dot(const Outcome& o) {
     if (bold_nodes.count(path)) s += " [penwidth=3]";
     s += ";\n";
   }
-  for (const auto& [ch, from] : senders) {
-    for (const std::string& a : from)
-      for (const std::string& b : receivers[ch])
-        if (a != b)
-          s += "  " + quote(a) + " -> " + quote(b) + " [style=dashed, color=\"#2e86c1\", label=" +
-               quote(ch) + ", fontsize=9, constraint=false];\n";
+  // A channel is an edge from each fiber that sent on it to each that received from
+  // it; a channel used from one side only (a send nobody reads, a receive nobody
+  // feeds: the usual leak) is drawn as its own small node, so it is still seen.
+  std::set<std::string> channels;
+  for (const auto& [ch, from] : senders) channels.insert(ch);
+  for (const auto& [ch, to] : receivers) channels.insert(ch);
+  const std::string chan_edge = " [style=dashed, color=\"#2e86c1\", fontsize=9, constraint=false";
+  for (const std::string& ch : channels) {
+    const std::set<std::string>& from = senders[ch];
+    const std::set<std::string>& to = receivers[ch];
+    if (!from.empty() && !to.empty()) {
+      for (const std::string& a : from)
+        for (const std::string& b : to)
+          if (a != b) s += "  " + quote(a) + " -> " + quote(b) + chan_edge + ", label=" + quote(ch) + "];\n";
+      continue;
+    }
+    const std::string node = quote("chan " + ch);
+    s += "  " + node + " [label=" + quote(ch) + ", shape=ellipse, style=dashed, color=\"#2e86c1\", fontsize=9];\n";
+    for (const std::string& a : from) s += "  " + quote(a) + " -> " + node + chan_edge + "];\n";
+    for (const std::string& b : to) s += "  " + node + " -> " + quote(b) + chan_edge + "];\n";
   }
   return s + "}\n";
 }

@@ -1,0 +1,99 @@
+// What a failure shows: the lineage of each leaked fiber, the picture, the case
+// line with its replay command, and the file CI keeps.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "failure.hpp"
+#include "lineage.hpp"
+#include "picture.hpp"
+#include "runner.hpp"
+#include "text_form.hpp"
+
+namespace fibercheck::harness {
+namespace {
+
+CaseSpec leaking() {
+  CaseSpec c;
+  c.topology = parse("fc1 pipe{cap=0}(gen{n=2},leak-send-unread{replicas=2})");
+  c.strategy.kind = sched::StrategyKind::fifo;
+  c.cancel_step = 0;
+  c.trace = true;  // the lineage and the picture read the event log
+  return c;
+}
+
+bool contains(const std::string& s, const std::string& what) {
+  return s.find(what) != std::string::npos;
+}
+
+TEST(Lineage, NamesEachLeakedFiberItsChannelAndItsDone) {
+  const CaseOutcome o = run_case(leaking());
+  ASSERT_EQ(o.verdict, CaseVerdict::leak);
+  const std::string r = lineage_report(o.run);
+  EXPECT_TRUE(contains(r, "root/leak-send-unread-1/replica-")) << r;  // path from the root
+  EXPECT_TRUE(contains(r, "blocked in send on chan 'results")) << r;
+  EXPECT_TRUE(contains(r, "(cap 0")) << r;
+  EXPECT_TRUE(contains(r, "leak_send_unread.cpp")) << r;  // spawn site
+  EXPECT_TRUE(contains(r, "no done signal")) << r;       // the done it should have watched
+  EXPECT_TRUE(contains(r, "fibers alike")) << r;          // grouped by reason
+}
+
+TEST(Picture, DotMarksTheLeakedFiberRedAndItsPathBold) {
+  const CaseOutcome o = run_case(leaking());
+  const std::string dot = to_dot(o.run);
+  EXPECT_TRUE(contains(dot, "digraph")) << dot;
+  EXPECT_TRUE(contains(dot, "\"root/leak-send-unread-1/replica-0\" [label=\"replica-0\", fillcolor=\"#e74c3c\""))
+      << "the leaked fiber is red\n" << dot;
+  EXPECT_TRUE(contains(dot, "fillcolor=\"#d5d5d5\"")) << "exited fibers are grey\n" << dot;
+  EXPECT_TRUE(contains(dot, "penwidth=3")) << dot;
+  EXPECT_TRUE(contains(dot, "style=dashed")) << dot;  // channels
+}
+
+TEST(Picture, SvgShowsTheLeakedFiberMarked) {
+  if (std::system("command -v dot >/dev/null 2>&1") != 0) GTEST_SKIP() << "graphviz not installed";
+  const CaseOutcome o = run_case(leaking());
+  const std::filesystem::path svg =
+      std::filesystem::temp_directory_path() / ("fibercheck-report-test-" + std::to_string(getpid()) + ".svg");
+  ASSERT_EQ(render_svg(to_dot(o.run), svg.string()), "");
+  std::ifstream in(svg);
+  std::stringstream text;
+  text << in.rdbuf();
+  std::filesystem::remove(svg);
+  const std::string s = text.str();
+  EXPECT_TRUE(contains(s, "<svg")) << s.substr(0, 200);
+  EXPECT_TRUE(contains(s, "replica&#45;0")) << "the leaked fiber is in the picture";
+  EXPECT_TRUE(contains(s, "fill=\"#e74c3c\"")) << "the leaked fiber is drawn red";
+}
+
+TEST(Failure, ReportHoldsExpectedHappenedCaseLineAndReplayCommand) {
+  const FailureReport r = report_failure("Suite.Property", "every fiber ends", leaking());
+  EXPECT_TRUE(contains(r.text, "expected: every fiber ends")) << r.text;
+  EXPECT_TRUE(contains(r.text, "happened: leak")) << r.text;
+  EXPECT_TRUE(contains(r.text, "case: fibercheck-case v1 ")) << r.text;
+  EXPECT_TRUE(contains(r.text, "replay: fibercheck replay '" + r.line + "'")) << r.text;
+  EXPECT_TRUE(r.deterministic);
+}
+
+TEST(Failure, WithCISetTheCaseIsSavedUnderThePropertysName) {
+  const std::filesystem::path dir =
+      std::filesystem::temp_directory_path() / ("fibercheck-ci-" + std::to_string(getpid()));
+  ::setenv("CI", "1", 1);
+  ::setenv("FIBERCHECK_FAILURES_DIR", dir.c_str(), 1);
+  const FailureReport r = report_failure("Suite.Property", "every fiber ends", leaking());
+  ::unsetenv("CI");
+  ::unsetenv("FIBERCHECK_FAILURES_DIR");
+  ASSERT_FALSE(r.ci_file.empty());
+  EXPECT_TRUE(contains(r.ci_file, "Suite_Property")) << r.ci_file;
+  std::ifstream in(r.ci_file);
+  std::string first;
+  std::getline(in, first);
+  EXPECT_EQ(first, r.line);
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace fibercheck::harness
