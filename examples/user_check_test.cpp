@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "check.hpp"
+#include "do_work.hpp"
 #include "gtest.hpp"
 #include "user_check/crawler.hpp"
 #include "user_check/pipeline.hpp"
@@ -87,6 +88,17 @@ TEST(Replicated, ReplicasThatSendWithoutDoneLeak) {
   const CheckResult r = fibercheck::check([](Done d) { (void)first_answer(d, 3, true); });
   ASSERT_FALSE(r);
   EXPECT_TRUE(names(r, "root/replica-", "send on chan 'answers'")) << r.report;
+}
+
+// The seed's example (do_work.hpp), through the same check.
+TEST(DoWork, TheFixWithDoneEndsDoWork) {
+  FIBERCHECK_EXPECT_NO_LEAK([](Done d) { examples::fixed_do_work(d); });
+}
+
+TEST(DoWork, RangingOverANilChannelLeaksDoWork) {
+  const CheckResult r = fibercheck::check([](Done d) { examples::leaky_do_work(d); });
+  ASSERT_FALSE(r);
+  EXPECT_TRUE(names(r, "root/doWork", "recv on nil chan")) << r.report;
 }
 
 }  // namespace
