@@ -186,7 +186,21 @@ CheckResult check(const std::function<void(Done)>& root, const CheckOptions& opt
 
   std::optional<RootCase> failing;
   Outcome failed_run;
-  on_case_thread([&] {
+  if (opt.explorer) {
+    r.cases_run = 1;
+    if (const std::optional<FoundCase> found = opt.explorer(root)) {
+      RootCase c;
+      c.root = name;
+      c.max_steps = opt.max_steps;
+      c.strategy = found->strategy;
+      c.cancel_step = found->cancel_step;
+      failed_run = run(root, c.run_options(opt.stack_size, false), site);
+      if (failed_run.clean())
+        throw std::logic_error("fibercheck::check: the explorer's failing case ran clean: root is not deterministic");
+      failing = c;
+    }
+  }
+  if (!opt.explorer) on_case_thread([&] {
     std::uint64_t longest = 0;
     for (std::uint64_t i = 0; i < cases; ++i) {
       const std::uint64_t g = r.shard.index + i * r.shard.total;

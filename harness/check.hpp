@@ -46,14 +46,27 @@ struct Shard {
   std::uint64_t total = 1;
 };
 
+// A failing case an explorer found: its schedule and cancellation step.
+struct FoundCase {
+  sched::StrategySpec strategy;
+  std::optional<std::uint64_t> cancel_step;  // nullopt: done closes once every fiber blocks
+};
+
+// Searches root's schedules itself (say, the DFS explorer of sched/dfs.hpp) and
+// returns the first failing case, or nullopt when every case it tried was clean.
+using Explorer = std::function<std::optional<FoundCase>(const std::function<void(Done)>& root)>;
+
 struct CheckOptions {
   // Cases to run. Unset: RC_PARAMS max_success, else 100.
   std::optional<std::uint64_t> cases;
   // Base seed of the case sequence. Unset: RC_PARAMS seed, else 1.
   std::optional<std::uint64_t> seed;
-  // Schedules, used in turn. random and pct today; the DFS explorer later.
+  // Schedules, used in turn.
   std::vector<sched::StrategyKind> strategies = {sched::StrategyKind::random,
                                                  sched::StrategyKind::pct};
+  // When set, replaces the sampling above: check() runs the explorer once, then
+  // shrinks and reports what it found like any other failure.
+  Explorer explorer;
   // Also check that without cancellation root finishes by itself (every 4th
   // case). Turn off for code that runs until done closes (a server loop).
   bool completion = true;

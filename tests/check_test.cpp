@@ -287,6 +287,32 @@ TEST(Check, ShardedRapidCheckParamsGetADistinctSeedPerShard) {
   EXPECT_EQ(second, "max_success=\"5\" seed=" + std::to_string(fibercheck::case_seed(99, 1)));
 }
 
+// The explorer hook: here a small exhaustive search over cancellation steps under
+// FIFO scheduling stands in for the DFS explorer.
+TEST(Check, AnExplorerReplacesSamplingAndItsFindIsShrunkAndReported) {
+  int calls = 0;
+  CheckOptions o = quick();
+  o.explorer = [&calls](const std::function<void(Done)>& root) -> std::optional<fibercheck::FoundCase> {
+    ++calls;
+    for (std::uint64_t step = 0; step < 200; ++step) {
+      fibercheck::RunOptions ro;
+      ro.strategy.kind = fibercheck::sched::StrategyKind::fifo;
+      ro.cancel_at_step = step;
+      ro.cancel_when_idle = true;
+      if (!fibercheck::run(root, ro).clean()) return fibercheck::FoundCase{ro.strategy, step};
+    }
+    return std::nullopt;
+  };
+  const CheckResult bad = fibercheck::check([](Done d) { pool(d, true); }, o);
+  EXPECT_EQ(calls, 1);
+  ASSERT_FALSE(bad);
+  EXPECT_TRUE(bad.outcome.live.size() >= 2) << bad.report;
+  EXPECT_NE(bad.report.find("send on chan 'results'"), std::string::npos) << bad.report;
+  const CheckResult good = fibercheck::check([](Done d) { pool(d, false); }, o);
+  EXPECT_EQ(calls, 2);
+  EXPECT_TRUE(good) << good.report;
+}
+
 TEST(CheckCase, LinesRoundTripAndTopologyLinesPointToTheTool) {
   fibercheck::harness::RootCase c;
   c.strategy.kind = fibercheck::sched::StrategyKind::replay;
