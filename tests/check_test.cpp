@@ -8,6 +8,7 @@
 #include <boost/fiber/mutex.hpp>
 #include <cstdlib>
 #include <set>
+#include <sstream>
 #include <string>
 
 #include "check_case.hpp"
@@ -78,8 +79,11 @@ CheckOptions quick(std::uint64_t cases = 40) {
 
 TEST(Check, ACorrectPoolPassesEveryCase) {
   const CheckResult r = fibercheck::check([](Done d) { pool(d, false); }, quick());
-  EXPECT_TRUE(r) << r.report;
+  EXPECT_TRUE(r) << r;
   EXPECT_EQ(r.cases_run, 40u);
+  std::ostringstream shown;
+  shown << r;
+  EXPECT_EQ(shown.str().rfind("ok: check 'Check.ACorrectPoolPassesEveryCase:", 0), 0u) << shown.str();
   EXPECT_EQ(std::set<std::uint64_t>(r.case_seeds.begin(), r.case_seeds.end()).size(), 40u);
   EXPECT_FALSE(r.out_of_time);
 }
