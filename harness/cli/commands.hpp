@@ -10,4 +10,6 @@ int cmd_run(const Args& a);
 int cmd_replay(const Args& a);
 int cmd_kinds(const Args& a);
 
+int cmd_stress(const Args& a);
+int cmd_stress_leaks(const Args& a);
 }  // namespace fibercheck::cli

@@ -30,6 +30,16 @@ const char* kUsage =
     "  help     this text\n"
     "exit status: 0 all held (clean), 1 a failure (a leak), 2 bad input\n";
 
+    "  stress   correct trees on a pool of threads under Boost's multi-thread scheduler\n"
+    "           (real races): closing done must end every fiber of every run\n"
+    "           --runs N         runs (default 10000)\n"
+    "           --threads T      threads in the pool, 2..64 (default 4)\n"
+    "           --algo A         work-stealing | shared-work (default work-stealing)\n"
+    "           --seed S         draws the trees and closers (default 1)\n"
+    "           --timeout T      seconds a run may take to end (default 10)\n"
+    "  stress-leaks  consecutive leaking cases in one process, printing resident memory\n"
+    "           --cases N        cases (default 10000)\n"
+    "           --unreclaimable K  also K cases that park their thread (default 0)\n"
 }  // namespace
 
 int fibercheck::cli_main(int argc, char** argv) {
@@ -41,7 +51,8 @@ int fibercheck::cli_main(int argc, char** argv) {
   }
   try {
     Args a = parse_args(argc, argv,
-                        {"cases", "seed", "strategy", "suite", "plant", "size", "time-budget", "file", "dot", "svg"},
+                        {"cases", "seed", "strategy", "suite", "plant", "size", "time-budget", "file", "dot", "svg",
+                         "runs", "threads", "algo", "timeout", "unreclaimable"},
                         {"trace"});
     if (a.command == "run") return cmd_run(a);
     if (a.command == "replay") return cmd_replay(a);
@@ -51,6 +62,8 @@ int fibercheck::cli_main(int argc, char** argv) {
       return 0;
     }
     throw UsageError("unknown command '" + a.command.substr(0, 40) + "'");
+    if (a.command == "stress") return cmd_stress(a);
+    if (a.command == "stress-leaks") return cmd_stress_leaks(a);
   } catch (const UsageError& e) {
     std::fprintf(stderr, "fibercheck: %s\n", e.what());
     if (argc < 2 || std::string(e.what()).rfind("unknown command", 0) == 0 ||

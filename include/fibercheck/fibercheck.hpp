@@ -14,5 +14,6 @@
 #include "fibercheck/scope.hpp"
 #include "fibercheck/select.hpp"
 #include "fibercheck/status.hpp"
+#include "fibercheck/threads.hpp"
 #include "fibercheck/trace.hpp"
 #include "fibercheck/wait_group.hpp"

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "fibercheck/deadlock.hpp"
+#include "fibercheck/detail/overflow.hpp"
 #include "fibercheck/detail/runtime.hpp"
 #include "fibercheck/detail/scheduler.hpp"
 #include "fibercheck/scope.hpp"
@@ -63,6 +64,19 @@ std::string Outcome::summary() const {
          " fiber(s) could not be unwound (blocked outside fibercheck, or ignoring the unwind); "
          "their thread is parked:\n" +
          format(unreclaimed);
+    for (const FiberInfo& f : unreclaimed) {
+      s += "  #" + std::to_string(f.id) + " " + f.path + ": ";
+      if (f.state == FiberState::blocked && !f.in_fibercheck_wait) {
+        s += "blocked outside fibercheck (a plain boost::fibers mutex, condition variable or "
+             "channel?), which nothing can interrupt\n";
+      } else if (f.state == FiberState::blocked) {
+        s += "blocked in a wait that must finish normally (a scope's destructor waiting for "
+             "its children)\n";
+      } else {
+        s += "kept running after it was told to unwind: a loop that never enters a fibercheck "
+             "operation, or a catch (...) that swallows fibercheck's unwind without rethrowing\n";
+      }
+    }
   }
   return s;
 }
@@ -148,6 +162,8 @@ Outcome run_here(const std::function<void(Done)>& root, const RunOptions& opt,
   st.events = &out.events;
   rt.stack_size = opt.stack_size;
   rt.reset_ids();
+  rt.guard_pages = opt.guard_pages;
+  if (opt.guard_pages) detail::arm_overflow_report();
   rt.run = &st;
   s.begin_run(st);
 

@@ -23,6 +23,12 @@
 
 namespace fibercheck {
 
+#ifdef FIBERCHECK_GUARD_PAGES
+inline constexpr bool kGuardPagesByDefault = true;
+#else
+inline constexpr bool kGuardPagesByDefault = false;
+#endif
+
 struct RunOptions {
   sched::StrategySpec strategy;       // which strategy, its seed or recorded choices
   std::uint64_t max_steps = 1000000;  // scheduling steps before the run is stopped
@@ -39,6 +45,11 @@ struct RunOptions {
   std::string root_name = "root";
 };
 
+  // Guard-page stacks (protected_fixedsize_stack): a fiber that overflows its stack
+  // kills the process with a line naming it, instead of corrupting memory. Costs two
+  // mappings a fiber (about 32k fibers at once at most, TRAPS 10). On by default in
+  // builds configured with -DFIBERCHECK_GUARD_PAGES=ON.
+  bool guard_pages = kGuardPagesByDefault;
 enum class Verdict {
   finished,              // every fiber ended
   quiescent,             // every live fiber is blocked for good: they leaked (or deadlocked)

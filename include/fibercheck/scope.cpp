@@ -1,6 +1,11 @@
 #include "fibercheck/scope.hpp"
 
+#include <cstdio>
 #include <mutex>
+#if __has_include(<rapidcheck/detail/Results.h>)
+#include <rapidcheck/detail/Results.h>
+#define FIBERCHECK_KNOWS_RAPIDCHECK 1
+#endif
 
 #include "fibercheck/detail/runtime.hpp"
 #include "fibercheck/detail/scheduler.hpp"
@@ -14,7 +19,7 @@ FiberError::FiberError(std::string path, std::exception_ptr cause, const std::st
 
 namespace detail {
 
-class ScopeState final : public Waitable {
+class ScopeState final : public Waitable, public std::enable_shared_from_this<ScopeState> {
  public:
   explicit ScopeState(std::string n) : name(std::move(n)) {}
 
@@ -54,19 +59,31 @@ boost::fibers::fiber_properties* as_properties(FiberProps* p) noexcept { return 
 
 std::size_t stack_size() noexcept { return Runtime::get().stack_size; }
 
+bool guard_pages() noexcept { return Runtime::get().guard_pages; }
+
+void note_guard(FiberProps* p, const boost::context::stack_context& sc) noexcept {
+  // protected_fixedsize_stack puts one inaccessible page at the low end of its mapping.
+  p->guard_page = static_cast<const char*>(sc.sp) - sc.size;
+  p->stack_bytes = sc.size;
+}
+
 FiberProps* new_fiber(const std::string& name, const std::source_location& loc,
                       const std::string& done_name, ScopeState* scope) {
   Runtime& rt = Runtime::get();
   FiberProps* parent = current_fiber();
   auto* p = new FiberProps(nullptr);
-  rt.adopt(*p, parent);
+  if (!rt.untracked) rt.adopt(*p, parent);
   p->name = name;
   p->path = parent ? parent->path + "/" + name : name;
   p->file = loc.file_name();
   p->line = loc.line();
   p->function = loc.function_name();
   p->done_name = done_name;
-  if (scope) scope->child_started();
+  if (scope) {
+    scope->child_started();
+    p->scope = scope;
+    p->scope_ref = scope->shared_from_this();
+  }
   rt.event(EventKind::spawn, p->id, p->path);
   return p;
 }
@@ -77,6 +94,11 @@ std::string describe_exception(const std::exception_ptr& e) {
     std::rethrow_exception(e);
   } catch (const std::exception& ex) {
     return ex.what();
+#ifdef FIBERCHECK_KNOWS_RAPIDCHECK
+  } catch (const rc::detail::CaseResult& r) {
+    // RC_ASSERT and friends throw this (not a std::exception) to fail the property.
+    return "RapidCheck assertion: " + r.description;
+#endif
   } catch (...) {
     return "an exception not derived from std::exception";
   }
@@ -116,8 +138,45 @@ Scope::Scope(const Done& parent, std::string name) : source_(parent, [&] {
   state_ = std::make_shared<detail::ScopeState>(source_.done().name());
 }
 
+namespace {
+// The fiber among the caller and the ancestors that wait for it through scopes that
+// `scope` started and that is still running, or nullptr: the scope's destructor
+// would wait for that fiber, which waits for the caller.
+detail::FiberProps* child_in_own_lineage(const detail::ScopeState* scope) {
+  detail::Runtime& rt = detail::Runtime::get();
+  for (detail::FiberProps* p = detail::current_fiber(); p != nullptr;) {
+    if (p->scope == scope) return p->exited ? nullptr : p;
+    // A go() fiber's parent does not wait for it: the chain of waits ends there.
+    // Outside a run there is no id index: only the calling fiber itself is checked.
+    if (p->scope == nullptr || p->parent_id == 0 || rt.run == nullptr) return nullptr;
+    p = rt.by_id(p->parent_id);
+  }
+  return nullptr;
+}
+}  // namespace
+
 Scope::~Scope() {
   source_.close();
+  if (detail::FiberProps* child = child_in_own_lineage(state_.get())) {
+    // Waiting here would wait for the calling fiber itself. The children keep the
+    // scope's state alive; the run stops with this misuse as its error.
+    const std::string what = "misuse: scope '" + state_->name + "' was destroyed inside its own child '" +
+                             child->path +
+                             "': it would wait for itself; destroy a scope in the fiber that "
+                             "created it";
+    detail::Runtime& rt = detail::Runtime::get();
+    detail::FiberProps* self = detail::current_fiber();
+    if (rt.run != nullptr) {
+      if (!rt.run->error) {
+        rt.run->error = std::make_exception_ptr(std::logic_error(what));
+        rt.run->error_path = self->path;
+        if (rt.sched) rt.sched->request_stop(detail::StopReason::exception);
+      }
+    } else {
+      std::fprintf(stderr, "fibercheck: %s\n", what.c_str());
+    }
+    return;
+  }
   wait_children(false);
   std::lock_guard<boost::fibers::mutex> lk(state_->m);
   if (state_->first_error && !state_->error_taken && std::uncaught_exceptions() == 0) {

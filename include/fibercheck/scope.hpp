@@ -11,6 +11,7 @@
 
 #include <boost/fiber/fiber.hpp>
 #include <boost/fiber/fixedsize_stack.hpp>
+#include <boost/fiber/protected_fixedsize_stack.hpp>
 #include <exception>
 #include <memory>
 #include <source_location>
@@ -46,17 +47,41 @@ FiberProps* new_fiber(const std::string& name, const std::source_location& loc,
 // The body every fibercheck fiber runs: catches, records, relays, and signals exit.
 void fiber_main(FiberProps* self, ScopeState* scope, void (*body)(void*), void* arg) noexcept;
 std::size_t stack_size() noexcept;
+// True when this thread's run asked for guard-page stacks (RunOptions::guard_pages).
+bool guard_pages() noexcept;
+// Tells the fiber's record where its guard page is, for the stack-overflow report.
+void note_guard(FiberProps* p, const boost::context::stack_context& sc) noexcept;
 
 boost::fibers::fiber_properties* as_properties(FiberProps* p) noexcept;
 
+// protected_fixedsize_stack (an inaccessible page below the stack) that records
+// where that page is, so a fault on it is reported as this fiber's stack overflow.
+struct GuardedStack {
+  std::size_t size;
+  FiberProps* props;
+  boost::context::stack_context allocate() {
+    boost::context::stack_context sc = boost::fibers::protected_fixedsize_stack(size).allocate();
+    note_guard(props, sc);
+    return sc;
+  }
+  void deallocate(boost::context::stack_context& sc) noexcept {
+    boost::fibers::protected_fixedsize_stack(size).deallocate(sc);
+  }
+};
+
 template <class Fn>
 void launch(FiberProps* props, ScopeState* scope, Fn&& fn) {
-  boost::fibers::fiber f(
-      as_properties(props), std::allocator_arg,
-      boost::fibers::fixedsize_stack(stack_size()),
-      [props, scope, fn = std::forward<Fn>(fn)]() mutable {
-        fiber_main(props, scope, [](void* p) { (*static_cast<std::decay_t<Fn>*>(p))(); }, &fn);
-      });
+  auto main = [props, scope, fn = std::forward<Fn>(fn)]() mutable {
+    fiber_main(props, scope, [](void* p) { (*static_cast<std::decay_t<Fn>*>(p))(); }, &fn);
+  };
+  if (guard_pages()) {
+    boost::fibers::fiber f(as_properties(props), std::allocator_arg,
+                           GuardedStack{stack_size(), props}, std::move(main));
+    f.detach();
+    return;
+  }
+  boost::fibers::fiber f(as_properties(props), std::allocator_arg,
+                         boost::fibers::fixedsize_stack(stack_size()), std::move(main));
   f.detach();
 }
 

@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "fibercheck/detail/scheduler.hpp"
+#include "fibercheck/sched/rng.hpp"
 
 namespace fibercheck::detail {
 
@@ -229,9 +230,23 @@ int Waiter::block(std::optional<std::int64_t> deadline_ns) {
 
 // ---- scheduling hooks ----
 
+namespace {
+// Throws Unwind on entry to a primitive. A fiber that swallowed an earlier one
+// (catch (...) without rethrow) and came back takes a scheduling step first: else
+// it could spin between here and its handler for ever without one, and the
+// reclaim budget, which counts steps, would never stop it.
+[[noreturn]] void throw_unwind(FiberProps& p) {
+  if (p.unwinds_thrown++ > 0) {
+    Runtime& rt = Runtime::get();
+    if (rt.run != nullptr && rt.sched != nullptr) rt.sched->yield_point(p);
+  }
+  throw Unwind{};
+}
+}  // namespace
+
 void check_unwind() {
   FiberProps* p = current_fiber();
-  if (p != nullptr && p->unwinding && std::uncaught_exceptions() == 0) throw Unwind{};
+  if (p != nullptr && p->unwinding && std::uncaught_exceptions() == 0) throw_unwind(*p);
 }
 
 void sched_point() {
@@ -247,7 +262,7 @@ void enter(const char* verb, const std::string& name) {
   // check_unwind() and sched_point() with one lookup of the current fiber.
   FiberProps* p = current_fiber();
   if (p == nullptr) return;
-  if (p->unwinding && std::uncaught_exceptions() == 0) throw Unwind{};
+  if (p->unwinding && std::uncaught_exceptions() == 0) throw_unwind(*p);
   // Compares the literal's address and the name, and rotates slots rather than copying
   // strings: a loop over a few operations does not allocate.
   auto& ops = p->recent_ops;
@@ -271,7 +286,14 @@ void enter(const char* verb, const std::string& name) {
 
 std::size_t choose_case(std::size_t n) {
   Runtime& rt = Runtime::get();
-  if (rt.sched == nullptr || rt.run == nullptr) return 0;
+  if (rt.sched == nullptr || rt.run == nullptr) {
+    // Outside a deterministic run, as Go does: any ready case, uniformly. Always the
+    // first would starve a closed done behind a channel that is always ready, and
+    // `for { select { case ch <- v: case <-done: return } }` would never return.
+    if (n <= 1) return 0;
+    thread_local sched::Rng rng(0x5E1EC7ull);
+    return rng.below(n);
+  }
   return rt.sched->choose_case(n);
 }
 

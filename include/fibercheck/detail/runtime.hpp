@@ -42,10 +42,18 @@ struct FiberProps final : boost::fibers::fiber_properties {
   bool registered = false;
   bool exited = false;     // the function returned (or unwound)
   bool unwinding = false;  // reclaim asked it to unwind
+  std::uint32_t unwinds_thrown = 0;  // Unwinds thrown on entry to a primitive
   // This fiber's C++ exception state (caught-exception stack, uncaught count) while
   // it is switched out: libstdc++ keeps it per thread, Boost.Context does not swap it.
   alignas(void*) unsigned char eh[2 * sizeof(void*)] = {};
   Waiter* waiter = nullptr;  // set while blocked in a fibercheck primitive
+  // The scope that started it (nullptr for go() and plain fibers); the reference keeps
+  // that scope's state alive until this fiber is gone, even if the Scope object is not.
+  const ScopeState* scope = nullptr;
+  std::shared_ptr<void> scope_ref;
+  // With guard-page stacks: the inaccessible page below the stack, for the overflow report.
+  const char* guard_page = nullptr;
+  std::size_t stack_bytes = 0;
   std::uint64_t created_step = 0;
   std::uint64_t blocked_since = 0;
   // The fibercheck operations it entered most recently, "verb 'name'" (see enter()),
@@ -125,6 +133,9 @@ class Runtime {
   // Virtual time; the real steady clock outside a run.
   [[nodiscard]] std::int64_t now() const;
   void arm(Timer& t, std::int64_t due);
+  bool guard_pages = false;  // fibers get protected_fixedsize_stack (RunOptions::guard_pages)
+  // Fibers started on this thread stay out of its registry (untracked_thread()).
+  bool untracked = false;
   void disarm(Timer& t) noexcept;
   // Records an event when the run keeps a trace.
   void event(EventKind kind, std::uint64_t fiber, std::string detail);
