@@ -102,6 +102,9 @@ void describe(const harness::RootFn& root, RootCase c, const CheckOptions& opt, 
   s += "expected: " + expected_of(c) + "\n";
   s += "happened: " + first.summary() + "\n";
   s += census_block(first);
+  if (is_completion(c))
+    s += "(if root is meant to run until its done closes, as a server loop is, set "
+         "CheckOptions::completion = false)\n";
   if (parked)
     s += "unreclaimable: fibers blocked on plain boost::fibers primitives cannot be unwound; "
          "their case thread is parked until the process exits\n";
