@@ -89,6 +89,19 @@ TEST(UserKinds, RegisteredKindsAreListedByTheKindsCommand) {
   EXPECT_NE(out.find("[mutant] batcher whose summary send ignores done"), std::string::npos) << out;
 }
 
+// fibercheck::gtest_main hands the tool's commands to cli_main.
+TEST(UserKinds, TheTestBinaryItselfAnswersTheKindsCommand) {
+  const std::string cmd = "timeout 60 /proc/" + std::to_string(::getpid()) + "/exe kinds 2>&1";
+  std::string out;
+  FILE* p = popen(cmd.c_str(), "r");
+  ASSERT_NE(p, nullptr);
+  char buf[4096];
+  while (std::fgets(buf, sizeof buf, p)) out += buf;
+  EXPECT_EQ(pclose(p), 0) << out;
+  EXPECT_NE(out.find("batcher{size=1..4}"), std::string::npos) << out;
+  EXPECT_NE(out.find("pipe{cap=0..16}"), std::string::npos) << out;
+}
+
 TEST(UserKinds, RandomTreesMixThemWithTheBundledKinds) {
   GenOptions g;
   g.max_nodes = 12;
