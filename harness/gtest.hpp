@@ -9,7 +9,8 @@
 // ready or sleeping got `settle` time to finish. At the end of a test:
 //   EXPECT_TRUE(fibercheck::gtest::no_live_fibers());
 // For every test of a binary, link fibercheck::gtest_main instead of
-// GTest::gtest_main, or end your own main with
+// GTest::gtest_main (it also answers `./my_tests kinds|run|replay ...` through
+// cli_main, with the kinds the binary registers), or end your own main with
 //   ::testing::InitGoogleTest(&argc, argv);
 //   return fibercheck::gtest::verify_test_main({.ignore = {fibercheck::gtest::ignore_name("metrics")}});
 // Every test that leaves a fiber fails with the census of what it left (each fiber
