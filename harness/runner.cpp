@@ -34,6 +34,7 @@ CaseOutcome run_case(const CaseSpec& spec) {
   o.cancel_when_idle = spec.cancel_when_idle;
   o.max_steps = spec.max_steps;
   o.trace = spec.trace;
+  o.record_choice_detail = spec.record_choice_detail;
   o.max_virtual_time = std::chrono::hours(24);
   std::uint64_t delivered = 0;
   const Topology& topo = spec.topology;

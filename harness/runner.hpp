@@ -21,6 +21,7 @@ struct CaseSpec {
   bool cancel_when_idle = true;
   std::uint64_t max_steps = 20000;  // enough to end any correct tree once done closes
   bool trace = false;
+  bool record_choice_detail = false;  // RunOptions::record_choice_detail, for sched/dfs.hpp
 };
 
 enum class CaseVerdict {

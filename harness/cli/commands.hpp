@@ -7,6 +7,7 @@
 namespace fibercheck::cli {
 
 int cmd_run(const Args& a);
+int cmd_run_dfs(const Args& a);  // run --strategy dfs
 int cmd_replay(const Args& a);
 int cmd_kinds(const Args& a);
 

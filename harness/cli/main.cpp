@@ -14,7 +14,10 @@ const char* kUsage =
     "  run      check the property suites over random trees of the bundled kinds\n"
     "           --cases N        cases a suite (default 500)\n"
     "           --seed S         base seed (default 1; the same seed repeats the run)\n"
-    "           --strategy K     fifo | random | pct (default random)\n"
+    "           --strategy K     fifo | random | pct (default random) | dfs: explore every\n"
+    "                            schedule and cancellation point of --cases small trees\n"
+    "                            (--size default 3) within --preemptions P (default 2),\n"
+    "                            --max-runs R a tree (default 20000), --no-reduction\n"
     "           --suite NAME     cancellation | completion | mutants | determinism |\n"
     "                            text-form | programs (default: all)\n"
     "           --plant KIND     plant this mutant in every tree of the cancellation suite\n"
@@ -52,8 +55,9 @@ int fibercheck::cli_main(int argc, char** argv) {
   try {
     Args a = parse_args(argc, argv,
                         {"cases", "seed", "strategy", "suite", "plant", "size", "time-budget", "file", "dot", "svg",
-                         "runs", "threads", "algo", "timeout", "unreclaimable"},
-                        {"trace"});
+                         "runs", "threads", "algo", "timeout", "unreclaimable",
+                         "preemptions", "max-runs"},
+                        {"trace", "no-reduction"});
     if (a.command == "run") return cmd_run(a);
     if (a.command == "replay") return cmd_replay(a);
     if (a.command == "kinds") return cmd_kinds(a);

@@ -62,11 +62,13 @@ int cmd_run(const Args& a) {
   const std::uint64_t seed = number_option(a, "seed", 1, 0, UINT64_MAX);
   const double budget = static_cast<double>(number_option(a, "time-budget", 0, 0, 10000000));
   cfg.max_nodes = number_option(a, "size", 30, 1, 5000);
+  if (auto it = a.options.find("strategy"); it != a.options.end() && it->second == "dfs")
+    return cmd_run_dfs(a);
   if (auto it = a.options.find("strategy"); it != a.options.end()) {
     if (!sched::parse_strategy_kind(it->second, cfg.strategy) ||
         cfg.strategy == sched::StrategyKind::replay)
       throw UsageError("option --strategy: '" + it->second.substr(0, 40) +
-                       "' is not a strategy; expected fifo, random or pct");
+                       "' is not a strategy; expected fifo, random, pct or dfs");
   }
   std::vector<const harness::Suite*> chosen;
   if (auto it = a.options.find("plant"); it != a.options.end()) {

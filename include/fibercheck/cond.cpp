@@ -51,6 +51,7 @@ Status CondVar::wait(std::unique_lock<Mutex>& lk, const Done& cancel) const {
 }
 
 void CondVar::notify_one() const {
+  detail::touch_all();
   std::lock_guard<boost::fibers::mutex> lk(state_->m);
   if (detail::WaitNode* n = state_->waiters.claim_first()) {
     n->result = Status::ok;
@@ -59,6 +60,7 @@ void CondVar::notify_one() const {
 }
 
 void CondVar::notify_all() const {
+  detail::touch_all();
   std::lock_guard<boost::fibers::mutex> lk(state_->m);
   while (detail::WaitNode* n = state_->waiters.claim_first()) {
     n->result = Status::ok;

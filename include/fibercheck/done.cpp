@@ -99,6 +99,7 @@ void DoneState::attach(const std::shared_ptr<DoneState>& p) {
 }
 
 bool DoneState::close(CloseReason why) noexcept {
+  touch_all();  // every descendant signal closes with it
   // Iterative, so a chain of a hundred thousand derived signals cannot overflow
   // a fiber's stack.
   std::vector<std::shared_ptr<DoneState>> pending;

@@ -221,7 +221,10 @@ void Mutex::lock() const {
   keep->acquire(false);
 }
 bool Mutex::try_lock() const { return state_->try_acquire(false); }
-void Mutex::unlock() const { state_->release(false); }
+void Mutex::unlock() const {
+  detail::touch_all();
+  state_->release(false);
+}
 const std::string& Mutex::name() const noexcept { return state_->name; }
 
 SharedMutex::SharedMutex(std::string name)
@@ -232,13 +235,19 @@ void SharedMutex::lock() const {
   keep->acquire(false);
 }
 bool SharedMutex::try_lock() const { return state_->try_acquire(false); }
-void SharedMutex::unlock() const { state_->release(false); }
+void SharedMutex::unlock() const {
+  detail::touch_all();
+  state_->release(false);
+}
 void SharedMutex::lock_shared() const {
   auto keep = state_;
   keep->acquire(true);
 }
 bool SharedMutex::try_lock_shared() const { return state_->try_acquire(true); }
-void SharedMutex::unlock_shared() const { state_->release(true); }
+void SharedMutex::unlock_shared() const {
+  detail::touch_all();
+  state_->release(true);
+}
 const std::string& SharedMutex::name() const noexcept { return state_->name; }
 
 }  // namespace fibercheck

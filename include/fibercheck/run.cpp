@@ -159,6 +159,7 @@ Outcome run_here(const std::function<void(Done)>& root, const RunOptions& opt,
   st.strategy->begin(opt.strategy.seed);
   st.max_steps = opt.max_steps;
   st.record_events = opt.trace;
+  st.record_detail = opt.record_choice_detail;
   st.events = &out.events;
   rt.stack_size = opt.stack_size;
   rt.reset_ids();
@@ -243,6 +244,9 @@ Outcome run_here(const std::function<void(Done)>& root, const RunOptions& opt,
   out.trace_hash = st.trace_hash;
   out.choices = st.choices;
   out.choice_defaults = st.choice_defaults;
+  out.choice_counts = st.choice_counts;
+  out.choice_detail = std::move(st.choice_detail);
+  st.record_detail = false;
   out.preemptions = st.preemptions;
   out.virtual_time = std::chrono::nanoseconds(st.now);
   if (st.error) {

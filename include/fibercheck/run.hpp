@@ -41,6 +41,9 @@ struct RunOptions {
   bool cancel_when_idle = false;
   std::chrono::nanoseconds max_virtual_time = std::chrono::hours(24 * 365);
   bool trace = false;              // keep the event log in Outcome::events
+  // Keep, for each choice, what it offered and what the steps after it touched
+  // (Outcome::choice_detail): what the DFS explorer (sched/dfs.hpp) needs.
+  bool record_choice_detail = false;
   std::size_t stack_size = 64 * 1024;  // per fiber; at least 16 KiB (TRAPS 10)
   std::string root_name = "root";
 };
@@ -68,6 +71,8 @@ struct Outcome {
   std::uint64_t trace_hash = 0;
   std::vector<std::uint32_t> choices;  // one per decision with more than one option
   std::vector<std::uint32_t> choice_defaults;  // the non-preemptive option of each decision
+  std::vector<std::uint32_t> choice_counts;    // the number of options of each decision
+  std::vector<sched::ChoiceDetail> choice_detail;  // with RunOptions::record_choice_detail
   std::uint64_t preemptions = 0;       // choices that differ from the non-preemptive default
   std::optional<std::uint64_t> cancelled_at_step;
   std::chrono::nanoseconds virtual_time{0};

@@ -75,6 +75,8 @@ SelectResult select_impl(const SelectCase* cases, int n, const Done* done, bool 
                          std::optional<std::int64_t> deadline) {
   DoneState* ds = done ? done->state() : nullptr;
   enter(op_verb(cases, n, has_default), op_name(cases, n, ds));
+  for (int i = 0; i < n; ++i)
+    if (cases[i].chan) touch(cases[i].chan->name());
   LockSet locks;
   for (int i = 0; i < n; ++i) locks.add(cases[i].chan ? &cases[i].chan->m : nullptr);
   if (ds) locks.add(&ds->m);
@@ -151,6 +153,7 @@ SelectResult select_impl(const SelectCase* cases, int n, const Done* done, bool 
 }
 
 bool ChanBase::close() {
+  touch_all();
   std::lock_guard<boost::fibers::mutex> lk(m);
   if (closed_) return false;
   closed_ = true;

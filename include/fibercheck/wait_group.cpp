@@ -30,6 +30,7 @@ WaitGroup::WaitGroup(std::string name)
     : state_(std::make_shared<detail::WaitGroupState>(std::move(name))) {}
 
 void WaitGroup::add(std::int64_t delta) const {
+  detail::touch_all();
   std::lock_guard<boost::fibers::mutex> lk(state_->m);
   if (state_->count + delta < 0)
     throw std::invalid_argument("fibercheck: negative counter for waitgroup '" + state_->name +

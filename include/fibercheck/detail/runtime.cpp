@@ -282,6 +282,23 @@ void enter(const char* verb, const std::string& name) {
   if (rt.run == nullptr || rt.sched == nullptr) return;
   rt.sched->yield_point(*p);
   if (p->unwinding && std::uncaught_exceptions() == 0) throw Unwind{};
+  if (rt.run->record_detail) touch(name);  // the operation runs in the step that follows
+}
+
+void touch(const std::string& name) noexcept {
+  Runtime& rt = Runtime::get();
+  if (rt.run == nullptr || !rt.run->record_detail || rt.run->choice_detail.empty()) return;
+  // FNV-1a; equal names count as one primitive, which only costs reduction.
+  std::uint64_t h = 0xcbf29ce484222325ull;
+  for (unsigned char c : name) h = (h ^ c) * 0x100000001b3ull;
+  auto& t = rt.run->choice_detail.back().touched;
+  if (std::find(t.begin(), t.end(), h) == t.end()) t.push_back(h);
+}
+
+void touch_all() noexcept {
+  Runtime& rt = Runtime::get();
+  if (rt.run == nullptr || !rt.run->record_detail || rt.run->choice_detail.empty()) return;
+  rt.run->choice_detail.back().touched_all = true;
 }
 
 std::size_t choose_case(std::size_t n) {

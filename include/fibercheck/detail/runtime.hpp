@@ -101,6 +101,12 @@ struct RunState {
   std::uint64_t preemptions = 0;
   std::vector<std::uint32_t> choices;
   std::vector<std::uint32_t> choice_defaults;  // the non-preemptive option of each choice
+  std::vector<std::uint32_t> choice_counts;    // the number of options of each choice
+  // With RunOptions::record_choice_detail: what each choice offered and what followed it.
+  bool record_detail = false;
+  std::vector<sched::ChoiceDetail> choice_detail;
+  std::uint64_t detail_next_id = 0;  // Runtime::next_id when the last step began
+  std::uint64_t detail_running = 0;  // the fiber the last step ran
   std::int64_t now = 0;  // virtual nanoseconds since the run began
   std::map<std::pair<std::int64_t, std::uint64_t>, Timer*> timers;
   std::uint64_t timer_seq = 0;

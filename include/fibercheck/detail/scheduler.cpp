@@ -6,6 +6,7 @@
 #include "fibercheck/sched/rng.hpp"
 #include <cxxabi.h>
 #include <cstring>
+#include <algorithm>
 
 namespace fibercheck::detail {
 
@@ -39,6 +40,22 @@ struct OptionView {
     return ready.kth(i - 1);
   }
 };
+
+// A spawn (new ids handed out) or an exit (the last fiber to run is gone) in the step
+// that just ended: either one may change what any other step does.
+void note_step_end(RunState& run, Runtime& rt) noexcept {
+  if (run.choice_detail.empty()) {
+    run.detail_next_id = rt.next_id;
+    return;
+  }
+  bool all = rt.next_id != run.detail_next_id;
+  run.detail_next_id = rt.next_id;
+  if (run.detail_running != 0) {
+    FiberProps* last = rt.by_id(run.detail_running);
+    if (last == nullptr || last->exited) all = true;
+  }
+  if (all) run.choice_detail.back().touched_all = true;
+}
 
 }  // namespace
 
@@ -106,6 +123,7 @@ FiberProps* Scheduler::decide(FiberProps* self) {
   Runtime& rt = Runtime::get();
   idle_ = false;
   const std::size_t count = ready_.size() + (self ? 1 : 0);
+  if (run.record_detail) note_step_end(run, rt);
   std::uint64_t chosen;
   if (count == 1) {
     chosen = self ? self->id : ready_.kth(0);
@@ -129,8 +147,26 @@ FiberProps* Scheduler::decide(FiberProps* self) {
     if (k >= count) k = d.default_index;
     run.choices.push_back(static_cast<std::uint32_t>(k));
     run.choice_defaults.push_back(static_cast<std::uint32_t>(d.default_index));
+    run.choice_counts.push_back(static_cast<std::uint32_t>(count));
     if (k != d.default_index) ++run.preemptions;
     chosen = view.id_at(k);
+    if (run.record_detail) {
+      sched::ChoiceDetail cd;
+      cd.count = static_cast<std::uint32_t>(count);
+      cd.default_index = static_cast<std::uint32_t>(d.default_index);
+      cd.running_can_continue = self != nullptr;
+      cd.step = run.steps;
+      cd.option_ids.reserve(count);
+      for (std::size_t i = 0; i < count; ++i) cd.option_ids.push_back(view.id_at(i));
+      run.choice_detail.push_back(std::move(cd));
+    }
+  }
+  if (run.record_detail) {
+    run.detail_running = chosen;
+    if (!run.choice_detail.empty()) {
+      auto& ran = run.choice_detail.back().ran;
+      if (std::find(ran.begin(), ran.end(), chosen) == ran.end()) ran.push_back(chosen);
+    }
   }
   ++run.steps;
   run.trace_hash = sched::mix(sched::mix(run.trace_hash, run.steps), chosen);
@@ -283,7 +319,16 @@ std::size_t Scheduler::choose_case(std::size_t n) {
   if (k >= n) k = 0;
   run.choices.push_back(static_cast<std::uint32_t>(k));
   run.choice_defaults.push_back(0);
+  run.choice_counts.push_back(static_cast<std::uint32_t>(n));
   if (k != 0) ++run.preemptions;
+  if (run.record_detail) {
+    sched::ChoiceDetail cd;
+    cd.kind = sched::ChoiceKind::select;
+    cd.count = static_cast<std::uint32_t>(n);
+    cd.step = run.steps;
+    cd.ran.push_back(run.detail_running);
+    run.choice_detail.push_back(std::move(cd));
+  }
   run.trace_hash = sched::mix(run.trace_hash, 0x5E1EC7000000ull + k);
   return k;
 }

@@ -109,6 +109,10 @@ void sched_point();
 // fiber's last operation (FiberInfo::last_op), then sched_point(). `verb` must be a
 // string literal; an empty `name` prints the verb alone.
 void enter(const char* verb, const std::string& name);
+// Records, for a systematic explorer (RunState::record_detail), that the running step
+// touched the primitive called `name`, or something every step may depend on.
+void touch(const std::string& name) noexcept;
+void touch_all() noexcept;
 // Picks one of n ready cases (n >= 1): seeded under a deterministic run, recorded for replay.
 std::size_t choose_case(std::size_t n);
 

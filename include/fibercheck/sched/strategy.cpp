@@ -14,7 +14,7 @@ std::unique_ptr<Strategy> make_strategy(const StrategySpec& spec) {
     case StrategyKind::fifo: return std::make_unique<FifoStrategy>();
     case StrategyKind::random: return std::make_unique<RandomStrategy>();
     case StrategyKind::pct: return std::make_unique<PctStrategy>(spec.pct_depth, spec.pct_length);
-    case StrategyKind::replay: return std::make_unique<ReplayStrategy>(spec.choices);
+    case StrategyKind::replay: return std::make_unique<ReplayStrategy>(spec.choices, spec.fair_from_step);
   }
   return std::make_unique<FifoStrategy>();
 }

@@ -46,6 +46,26 @@ struct StrategySpec {
   int pct_depth = 3;                   // PCT's d: number of priority change points + 1
   std::uint64_t pct_length = 1000;     // PCT's k: the step range change points are drawn from
   std::vector<std::uint32_t> choices;  // replay: the recorded choices
+  // replay: once the recorded choices run out, decisions at this step or later take the
+  // option ready longest (round robin, fair) instead of the non-preemptive default.
+  std::uint64_t fair_from_step = UINT64_MAX;
+};
+
+// What the scheduler saw at one recorded choice, with RunOptions::record_choice_detail:
+// what a systematic explorer (sched/dfs.hpp) needs to branch and to reduce.
+struct ChoiceDetail {
+  ChoiceKind kind = ChoiceKind::schedule;
+  std::uint32_t count = 0;
+  std::uint32_t default_index = 0;
+  bool running_can_continue = false;  // the running fiber was an option: switching preempts it
+  std::uint64_t step = 0;
+  std::vector<std::uint64_t> option_ids;  // fiber id of each option (schedule choices)
+  // From this choice to the next recorded one: the primitives touched (hashes of their
+  // names), every fiber that ran, and whether some effect touched everything (a spawn,
+  // an exit, a close, an unlock...).
+  std::vector<std::uint64_t> touched;
+  std::vector<std::uint64_t> ran;
+  bool touched_all = false;
 };
 
 [[nodiscard]] std::unique_ptr<Strategy> make_strategy(const StrategySpec& spec);
