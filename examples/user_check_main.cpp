@@ -23,7 +23,9 @@ int main(int argc, char** argv) {
   std::function<void(fibercheck::Done)> root;
   if (which == "crawler") {
     root = [buggy](fibercheck::Done d) {
-      (void)crawl(d, {"https://a.example/", "https://b.example/x", "https://c.example/yy", "https://d.example/"},
+      (void)crawl(d,
+                  {"https://a.example/", "https://b.example/x", "https://c.example/yy",
+                   "https://d.example/"},
                   3, buggy);
     };
   } else if (which == "pipeline") {
@@ -31,8 +33,8 @@ int main(int argc, char** argv) {
   } else if (which == "replicated") {
     root = [buggy](fibercheck::Done d) { (void)first_answer(d, 3, buggy); };
   } else {
-    std::fprintf(stderr, "%s: no example named '%s'; expected crawler, pipeline or replicated\n", argv[0],
-                 which.c_str());
+    std::fprintf(stderr, "%s: no example named '%s'; expected crawler, pipeline or replicated\n",
+                 argv[0], which.c_str());
     return 2;
   }
   fibercheck::CheckOptions opt;
@@ -40,6 +42,7 @@ int main(int argc, char** argv) {
   const fibercheck::CheckResult r = fibercheck::check(root, opt);
   if (r.ok && !r.replayed)
     std::printf("check '%s': %llu cases (seed %llu), every fiber ended\n", r.name.c_str(),
-                static_cast<unsigned long long>(r.cases_run), static_cast<unsigned long long>(r.seed));
+                static_cast<unsigned long long>(r.cases_run),
+                static_cast<unsigned long long>(r.seed));
   return r.ok ? 0 : 1;
 }

@@ -40,7 +40,8 @@ TEST(Crawler, APlainSendAfterTheFetchLeaksAtSomeCancellationPoints) {
   const CheckResult r = fibercheck::check([](Done d) { (void)crawl(d, kUrls, 3, true); });
   ASSERT_FALSE(r);
   EXPECT_TRUE(names(r, "root/fetcher-", "send on chan 'pages'")) << r.report;
-  EXPECT_NE(r.report.find("expected: every fiber ends once root's done closes"), std::string::npos) << r.report;
+  EXPECT_NE(r.report.find("expected: every fiber ends once root's done closes"), std::string::npos)
+      << r.report;
   // Not every case fails: the completion run and early cancellations are clean.
   EXPECT_GT(r.cases_run, 1u) << r.report;
 }
@@ -55,7 +56,8 @@ TEST(Crawler, TheLeakDependsOnWhereTheCancellationLands) {
     o.strategy.seed = 3;
     o.cancel_at_step = step;
     o.cancel_when_idle = true;
-    const fibercheck::Outcome out = fibercheck::run([](Done d) { (void)crawl(d, kUrls, 3, true); }, o);
+    const fibercheck::Outcome out =
+        fibercheck::run([](Done d) { (void)crawl(d, kUrls, 3, true); }, o);
     if (out.clean()) {
       ++clean;
       continue;
@@ -63,7 +65,8 @@ TEST(Crawler, TheLeakDependsOnWhereTheCancellationLands) {
     ++leaked;
     bool fetcher = false;
     for (const auto& f : out.live)
-      fetcher = fetcher || (f.path.rfind("root/fetcher-", 0) == 0 && f.blocked_on.find("'pages'") != std::string::npos);
+      fetcher = fetcher || (f.path.rfind("root/fetcher-", 0) == 0 &&
+                            f.blocked_on.find("'pages'") != std::string::npos);
     EXPECT_TRUE(fetcher) << "cancel at step " << step << ": " << out.summary();
   }
   EXPECT_GT(clean, 0);

@@ -26,7 +26,8 @@ double env_time_budget() {
   errno = 0;
   const double t = std::strtod(v, &end);
   if (errno == ERANGE || *end != '\0' || !(t >= 0))
-    throw std::invalid_argument(std::string("FIBERCHECK_TIME_BUDGET='") + std::string(v).substr(0, 40) +
+    throw std::invalid_argument(std::string("FIBERCHECK_TIME_BUDGET='") +
+                                std::string(v).substr(0, 40) +
                                 "' is not a number of seconds (say FIBERCHECK_TIME_BUDGET=30)");
   return t;
 }
@@ -38,7 +39,8 @@ std::string token(std::string s) {
   return s;
 }
 
-std::string check_name(const CheckOptions& opt, const std::source_location& site, const std::string& test) {
+std::string check_name(const CheckOptions& opt, const std::source_location& site,
+                       const std::string& test) {
   if (!opt.name.empty()) return token(opt.name);
   std::string file = site.file_name();
   if (const auto slash = file.rfind('/'); slash != std::string::npos) file = file.substr(slash + 1);
@@ -47,8 +49,10 @@ std::string check_name(const CheckOptions& opt, const std::source_location& site
 
 // A word as the shell reads it back.
 std::string shell_word(const std::string& w) {
-  if (!w.empty() && w.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-./=:,+@%") ==
-                        std::string::npos)
+  if (!w.empty() &&
+      w.find_first_not_of(
+          "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-./=:,+@%") ==
+          std::string::npos)
     return w;
   std::string q = "'";
   for (char c : w) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
@@ -58,7 +62,8 @@ std::string shell_word(const std::string& w) {
 // This process's command line: inside a test, the binary and a filter for the
 // test; elsewhere the whole command line, as the user's own main may need it.
 std::string command_line(const std::string& test) {
-  if (!test.empty()) return shell_word(program_invocation_name) + " --gtest_filter=" + shell_word(test);
+  if (!test.empty())
+    return shell_word(program_invocation_name) + " --gtest_filter=" + shell_word(test);
   std::ifstream in("/proc/self/cmdline", std::ios::binary);
   std::string s, arg;
   while (std::getline(in, arg, '\0')) s += (s.empty() ? "" : " ") + shell_word(arg);
@@ -86,8 +91,9 @@ std::string expected_of(const RootCase& c) {
 
 // The failure report, in the order every fibercheck failure prints: expected,
 // happened, the case, how to replay it. Runs the case twice to check determinism.
-void describe(const harness::RootFn& root, RootCase c, const CheckOptions& opt, const std::source_location& site,
-              const std::string& test, const std::string& shrink_note, CheckResult& r) {
+void describe(const harness::RootFn& root, RootCase c, const CheckOptions& opt,
+              const std::source_location& site, const std::string& test,
+              const std::string& shrink_note, CheckResult& r) {
   const Outcome first = run(root, c.run_options(opt.stack_size, true), site);
   const bool parked = !first.unreclaimed.empty();
   // A second run of an unreclaimable case would park one more thread: skip it.
@@ -96,9 +102,9 @@ void describe(const harness::RootFn& root, RootCase c, const CheckOptions& opt, 
   r.case_line = harness::root_case_line(c);
   r.replay = replay_command(r.case_line, test);
   std::string& s = r.report;
-  s = "fibercheck: check '" + r.name + "' failed (base seed " + std::to_string(r.seed) + ", shard " +
-      std::to_string(r.shard.index) + " of " + std::to_string(r.shard.total) + ", case " +
-      std::to_string(r.cases_run) + ")\n";
+  s = "fibercheck: check '" + r.name + "' failed (base seed " + std::to_string(r.seed) +
+      ", shard " + std::to_string(r.shard.index) + " of " + std::to_string(r.shard.total) +
+      ", case " + std::to_string(r.cases_run) + ")\n";
   s += "expected: " + expected_of(c) + "\n";
   s += "happened: " + first.summary() + "\n";
   s += census_block(first);
@@ -117,8 +123,9 @@ void describe(const harness::RootFn& root, RootCase c, const CheckOptions& opt, 
   r.outcome = first;
 }
 
-CheckResult replay_one(const harness::RootFn& root, const std::string& line, const CheckOptions& opt,
-                       const std::source_location& site, const std::string& name) {
+CheckResult replay_one(const harness::RootFn& root, const std::string& line,
+                       const CheckOptions& opt, const std::source_location& site,
+                       const std::string& name) {
   CheckResult r;
   r.name = name;
   RootCase c;
@@ -143,12 +150,13 @@ CheckResult replay_one(const harness::RootFn& root, const std::string& line, con
   r.outcome = o;
   r.case_line = line;
   std::string& s = r.report;
-  s = "fibercheck: replay of check '" + name + "'\nexpected: " + expected_of(c) + "\nverdict: " +
-      o.summary() + "\n" + census_block(o) + "trace:\n" + format(o.events);
+  s = "fibercheck: replay of check '" + name + "'\nexpected: " + expected_of(c) +
+      "\nverdict: " + o.summary() + "\n" + census_block(o) + "trace:\n" + format(o.events);
   if (c.trace_hash && *c.trace_hash != o.trace_hash) {
     r.ok = false;
-    s += "trace mismatch: the line recorded trace " + hex(*c.trace_hash) + " but this run produced " +
-         hex(o.trace_hash) + ": root is not deterministic, or it changed since the line was printed\n";
+    s += "trace mismatch: the line recorded trace " + hex(*c.trace_hash) +
+         " but this run produced " + hex(o.trace_hash) +
+         ": root is not deterministic, or it changed since the line was printed\n";
   }
   std::fputs(s.c_str(), stderr);
   return r;
@@ -159,16 +167,20 @@ CheckResult replay_one(const harness::RootFn& root, const std::string& line, con
 std::ostream& operator<<(std::ostream& os, const CheckResult& r) {
   if (!r.ok) return os << r.report;
   return os << "ok: check '" << r.name << "': " << r.cases_run << " case(s), base seed " << r.seed
-            << (r.out_of_time ? ", stopped by the time budget" : "") << (r.skipped ? ", skipped" : "");
+            << (r.out_of_time ? ", stopped by the time budget" : "")
+            << (r.skipped ? ", skipped" : "");
 }
 
 CheckResult check(const std::function<void(Done)>& root, const CheckOptions& opt,
                   std::source_location site) {
-  if (opt.strategies.empty()) throw std::invalid_argument("fibercheck::check: CheckOptions::strategies is empty");
+  if (opt.strategies.empty())
+    throw std::invalid_argument("fibercheck::check: CheckOptions::strategies is empty");
   for (auto k : opt.strategies)
     if (k == sched::StrategyKind::replay)
-      throw std::invalid_argument("fibercheck::check: replay is not a search strategy; use FIBERCHECK_REPLAY");
-  if (opt.max_steps == 0) throw std::invalid_argument("fibercheck::check: CheckOptions::max_steps is 0");
+      throw std::invalid_argument(
+          "fibercheck::check: replay is not a search strategy; use FIBERCHECK_REPLAY");
+  if (opt.max_steps == 0)
+    throw std::invalid_argument("fibercheck::check: CheckOptions::max_steps is 0");
   const std::string test = detail::current_test_name();
   const std::string name = check_name(opt, site, test);
   const bool print = opt.print && test.empty();
@@ -185,7 +197,9 @@ CheckResult check(const std::function<void(Done)>& root, const CheckOptions& opt
   const std::uint64_t cases = opt.cases ? *opt.cases : rc.max_success ? *rc.max_success : 100;
   const double budget = opt.time_budget_seconds > 0 ? opt.time_budget_seconds : env_time_budget();
   const auto t0 = std::chrono::steady_clock::now();
-  auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); };
+  auto elapsed = [&] {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  };
 
   std::optional<RootCase> failing;
   Outcome failed_run;
@@ -199,43 +213,45 @@ CheckResult check(const std::function<void(Done)>& root, const CheckOptions& opt
       c.cancel_step = found->cancel_step;
       failed_run = run(root, c.run_options(opt.stack_size, false), site);
       if (failed_run.clean())
-        throw std::logic_error("fibercheck::check: the explorer's failing case ran clean: root is not deterministic");
+        throw std::logic_error(
+            "fibercheck::check: the explorer's failing case ran clean: root is not deterministic");
       failing = c;
     }
   }
-  if (!opt.explorer) on_case_thread([&] {
-    std::uint64_t longest = 0;
-    for (std::uint64_t i = 0; i < cases; ++i) {
-      const std::uint64_t g = r.shard.index + i * r.shard.total;
-      const std::uint64_t seed = case_seed(r.seed, g);
-      RootCase c;
-      c.root = name;
-      c.max_steps = opt.max_steps;
-      c.strategy.kind = opt.strategies[g % opt.strategies.size()];
-      c.strategy.seed = seed;
-      if (opt.completion && i % 4 == 0) {
-        c.cancel_when_idle = false;
-      } else {
-        const std::uint64_t limit = opt.max_cancel_step  ? opt.max_cancel_step
-                                    : longest > 0        ? longest + longest / 4 + 8
-                                                         : 2000;
-        c.cancel_step = sched::Rng(seed ^ 0xC0FFEEull).below(limit + 1);
+  if (!opt.explorer)
+    on_case_thread([&] {
+      std::uint64_t longest = 0;
+      for (std::uint64_t i = 0; i < cases; ++i) {
+        const std::uint64_t g = r.shard.index + i * r.shard.total;
+        const std::uint64_t seed = case_seed(r.seed, g);
+        RootCase c;
+        c.root = name;
+        c.max_steps = opt.max_steps;
+        c.strategy.kind = opt.strategies[g % opt.strategies.size()];
+        c.strategy.seed = seed;
+        if (opt.completion && i % 4 == 0) {
+          c.cancel_when_idle = false;
+        } else {
+          const std::uint64_t limit = opt.max_cancel_step ? opt.max_cancel_step
+                                      : longest > 0       ? longest + longest / 4 + 8
+                                                          : 2000;
+          c.cancel_step = sched::Rng(seed ^ 0xC0FFEEull).below(limit + 1);
+        }
+        const Outcome o = run(root, c.run_options(opt.stack_size, false), site);
+        r.case_seeds.push_back(seed);
+        ++r.cases_run;
+        if (!o.clean()) {
+          failing = c;
+          failed_run = o;
+          return;  // an unreclaimable leak parks this thread: stop using it
+        }
+        if (is_completion(c)) longest = std::max(longest, o.steps);
+        if (budget > 0 && elapsed() > budget) {
+          r.out_of_time = true;
+          return;
+        }
       }
-      const Outcome o = run(root, c.run_options(opt.stack_size, false), site);
-      r.case_seeds.push_back(seed);
-      ++r.cases_run;
-      if (!o.clean()) {
-        failing = c;
-        failed_run = o;
-        return;  // an unreclaimable leak parks this thread: stop using it
-      }
-      if (is_completion(c)) longest = std::max(longest, o.steps);
-      if (budget > 0 && elapsed() > budget) {
-        r.out_of_time = true;
-        return;
-      }
-    }
-  });
+    });
   if (!failing) return r;
 
   r.ok = false;
@@ -246,9 +262,11 @@ CheckResult check(const std::function<void(Done)>& root, const CheckOptions& opt
   } else if (opt.shrink) {
     std::size_t runs = 0;
     shrunk = harness::shrink_root_case(root, *failing, opt.stack_size, site, &runs);
-    note = "shrunk in " + std::to_string(runs) + " runs from " + sched::to_string(failing->strategy.kind) +
-           " seed " + std::to_string(failing->strategy.seed) +
-           (failing->cancel_step ? " cancel " + std::to_string(*failing->cancel_step) : std::string()) +
+    note = "shrunk in " + std::to_string(runs) + " runs from " +
+           sched::to_string(failing->strategy.kind) + " seed " +
+           std::to_string(failing->strategy.seed) +
+           (failing->cancel_step ? " cancel " + std::to_string(*failing->cancel_step)
+                                 : std::string()) +
            " (" + std::to_string(failed_run.preemptions) + " preemptions)";
   }
   describe(root, shrunk, opt, site, test, note, r);

@@ -13,7 +13,8 @@
 //
 // Replay runs inside your own test binary (the root lives there, not in the
 // `fibercheck` tool): the report's last line is
-//   FIBERCHECK_REPLAY='fibercheck-case v1 ... root=Crawler.EveryWorker...:12' ./my_tests --gtest_filter=...
+//   FIBERCHECK_REPLAY='fibercheck-case v1 ... root=Crawler.EveryWorker...:12' ./my_tests
+//   --gtest_filter=...
 // With FIBERCHECK_REPLAY set, the check it names runs only that case, with the
 // event log, and prints the verdict, the report and the trace; other checks skip.
 //
@@ -94,13 +95,13 @@ struct CheckResult {
   Shard shard;                  // the shard used
   std::uint64_t cases_run = 0;  // cases reached (all of them unless out of time or failed)
   bool out_of_time = false;
-  bool replayed = false;        // FIBERCHECK_REPLAY named this check
-  bool skipped = false;         // FIBERCHECK_REPLAY named another check
+  bool replayed = false;                  // FIBERCHECK_REPLAY named this check
+  bool skipped = false;                   // FIBERCHECK_REPLAY named another check
   std::vector<std::uint64_t> case_seeds;  // schedule seed of each case run, in order
-  std::string report;           // the failure report (empty when ok)
-  std::string case_line;        // the failing case, shrunk
-  std::string replay;           // the shell line that replays it
-  Outcome outcome;              // the failing case's run (with its event log)
+  std::string report;                     // the failure report (empty when ok)
+  std::string case_line;                  // the failing case, shrunk
+  std::string replay;                     // the shell line that replays it
+  Outcome outcome;                        // the failing case's run (with its event log)
 
   explicit operator bool() const noexcept { return ok; }
 };
@@ -111,7 +112,8 @@ std::ostream& operator<<(std::ostream& os, const CheckResult& r);
 
 // Runs the check. Never throws for a failing check: the result says so. Throws
 // std::invalid_argument on bad options or a malformed environment variable.
-[[nodiscard]] CheckResult check(const std::function<void(Done)>& root, const CheckOptions& options = {},
+[[nodiscard]] CheckResult check(const std::function<void(Done)>& root,
+                                const CheckOptions& options = {},
                                 std::source_location site = std::source_location::current());
 
 // The shard GTEST_TOTAL_SHARDS / GTEST_SHARD_INDEX describe ({0, 1} when unset).

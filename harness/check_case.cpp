@@ -28,7 +28,8 @@ std::string root_case_line(const RootCase& c) {
   } else {
     s += " seed=" + std::to_string(c.strategy.seed);
   }
-  if (c.strategy.kind == sched::StrategyKind::pct) s += " pct-depth=" + std::to_string(c.strategy.pct_depth);
+  if (c.strategy.kind == sched::StrategyKind::pct)
+    s += " pct-depth=" + std::to_string(c.strategy.pct_depth);
   s += " cancel=" + (c.cancel_step ? std::to_string(*c.cancel_step) : std::string("none"));
   if (!c.cancel_when_idle) s += " cancel-when-idle=0";
   s += " max-steps=" + std::to_string(c.max_steps);
@@ -43,7 +44,8 @@ constexpr std::string_view kPrefix = "fibercheck-case v1 ";
 
 std::uint64_t number(const std::string& key, const std::string& v, std::size_t col) {
   if (v.empty() || v.size() > 20 || v.find_first_not_of("0123456789") != std::string::npos)
-    throw ParseError(col, "expected a whole number for " + key + ", found '" + v.substr(0, 24) + "'");
+    throw ParseError(col,
+                     "expected a whole number for " + key + ", found '" + v.substr(0, 24) + "'");
   errno = 0;
   const unsigned long long n = std::strtoull(v.c_str(), nullptr, 10);
   if (errno == ERANGE) throw ParseError(col, "expected a number below 2^64 for " + key);
@@ -76,11 +78,13 @@ RootCase parse_root_case(std::string_view line) {
       c.root = v;
       have_root = true;
     } else if (key == "topology") {
-      throw ParseError(col, "this case line has a topology: replay it with `fibercheck replay` (or "
-                            "the `replay` command of a binary that calls fibercheck::cli_main)");
+      throw ParseError(col,
+                       "this case line has a topology: replay it with `fibercheck replay` (or "
+                       "the `replay` command of a binary that calls fibercheck::cli_main)");
     } else if (key == "strategy") {
       if (!sched::parse_strategy_kind(v, c.strategy.kind))
-        throw ParseError(vcol, "expected fifo, random, pct or replay, found '" + v.substr(0, 24) + "'");
+        throw ParseError(vcol,
+                         "expected fifo, random, pct or replay, found '" + v.substr(0, 24) + "'");
       have_strategy = true;
     } else if (key == "seed") {
       c.strategy.seed = number(key, v, vcol);
@@ -111,13 +115,16 @@ RootCase parse_root_case(std::string_view line) {
         throw ParseError(vcol, "expected 16 lowercase hex digits for trace");
       c.trace_hash = std::strtoull(v.c_str(), nullptr, 16);
     } else {
-      throw ParseError(col, "expected one of strategy, seed, choices, pct-depth, cancel, "
-                            "cancel-when-idle, max-steps, trace, root; found '" + key.substr(0, 24) + "'");
+      throw ParseError(col,
+                       "expected one of strategy, seed, choices, pct-depth, cancel, "
+                       "cancel-when-idle, max-steps, trace, root; found '" +
+                           key.substr(0, 24) + "'");
     }
     pos = end + 1;
   }
   if (!have_strategy) throw ParseError(line.size() + 1, "expected strategy=... in the case line");
-  if (!have_root) throw ParseError(line.size() + 1, "expected root=<check name> at the end of the case line");
+  if (!have_root)
+    throw ParseError(line.size() + 1, "expected root=<check name> at the end of the case line");
   return c;
 }
 
@@ -150,8 +157,10 @@ class Shrinker {
     Replay out;
     const std::size_t n = std::min(r.strategy.choices.size(), o.choices.size());
     out.c = r;
-    out.c.strategy.choices.assign(o.choices.begin(), o.choices.begin() + static_cast<std::ptrdiff_t>(n));
-    out.defaults.assign(o.choice_defaults.begin(), o.choice_defaults.begin() + static_cast<std::ptrdiff_t>(n));
+    out.c.strategy.choices.assign(o.choices.begin(),
+                                  o.choices.begin() + static_cast<std::ptrdiff_t>(n));
+    out.defaults.assign(o.choice_defaults.begin(),
+                        o.choice_defaults.begin() + static_cast<std::ptrdiff_t>(n));
     for (std::size_t i = 0; i < n; ++i)
       if (out.c.strategy.choices[i] != out.defaults[i]) ++out.preemptions;
     return out;
@@ -186,7 +195,8 @@ RootCase shrink_root_case(const RootFn& root, const RootCase& failing, std::size
     for (std::size_t len = 0; len < best->c.strategy.choices.size(); ++len) {
       const auto& ch = best->c.strategy.choices;
       if (len > 0 && ch[len - 1] == best->defaults[len - 1]) continue;
-      if (accept(std::vector<std::uint32_t>(ch.begin(), ch.begin() + static_cast<std::ptrdiff_t>(len))))
+      if (accept(std::vector<std::uint32_t>(ch.begin(),
+                                            ch.begin() + static_cast<std::ptrdiff_t>(len))))
         break;
     }
     // Each remaining preemption replaced by its default, then by smaller indices.

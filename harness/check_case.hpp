@@ -1,7 +1,8 @@
 // check_case.hpp: one case of check() (a schedule and a cancellation point for a
 // root that lives in the user's binary), its one-line form, and its shrinking.
 //
-//   fibercheck-case v1 strategy=replay choices=0.2 cancel=14 max-steps=200000 trace=9f3a01c2d4e5f607 root=Crawler.Ends:12
+//   fibercheck-case v1 strategy=replay choices=0.2 cancel=14 max-steps=200000
+//   trace=9f3a01c2d4e5f607 root=Crawler.Ends:12
 //
 // The same keys as a topology case line (case_line.hpp), with root= last instead
 // of topology=: the name of the check() call that replays it.
@@ -22,7 +23,7 @@ struct RootCase {
   std::optional<std::uint64_t> cancel_step;  // none: the completion run
   bool cancel_when_idle = true;
   std::uint64_t max_steps = 200000;
-  std::string root;  // the check's name
+  std::string root;                         // the check's name
   std::optional<std::uint64_t> trace_hash;  // what the case produced when printed
 
   [[nodiscard]] RunOptions run_options(std::size_t stack_size, bool trace) const;

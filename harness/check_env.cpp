@@ -114,15 +114,17 @@ void shard_rc_params() {
       continue;
     }
     std::string quoted;
-    for (char c : value) quoted += (c == '"' || c == '\\') ? std::string("\\") + c : std::string(1, c);
+    for (char c : value)
+      quoted += (c == '"' || c == '\\') ? std::string("\\") + c : std::string(1, c);
     kept += (kept.empty() ? "" : " ") + key + "=\"" + quoted + "\"";
   }
   if (!seed) seed = (std::uint64_t{std::random_device{}()} << 32) | std::random_device{}();
   const std::uint64_t mixed = case_seed(*seed, shard.index);
   const std::string params = kept + (kept.empty() ? "" : " ") + "seed=" + std::to_string(mixed);
-  std::fprintf(stderr, "fibercheck: shard %llu of %llu: RapidCheck seed %llu (from base seed %llu)\n",
-               static_cast<unsigned long long>(shard.index), static_cast<unsigned long long>(shard.total),
-               static_cast<unsigned long long>(mixed), static_cast<unsigned long long>(*seed));
+  std::fprintf(
+      stderr, "fibercheck: shard %llu of %llu: RapidCheck seed %llu (from base seed %llu)\n",
+      static_cast<unsigned long long>(shard.index), static_cast<unsigned long long>(shard.total),
+      static_cast<unsigned long long>(mixed), static_cast<unsigned long long>(*seed));
   setenv("RC_PARAMS", params.c_str(), 1);
 }
 

@@ -20,7 +20,8 @@ namespace {
 // plant() leaves a container kind without children: give it simple stages.
 void complete_children(Node& n) {
   const KindInfo* k = find_kind(n.kind);
-  while (k && n.children.size() < static_cast<std::size_t>(k->min_children)) n.children.push_back(Node{"stage", {}, {}});
+  while (k && n.children.size() < static_cast<std::size_t>(k->min_children))
+    n.children.push_back(Node{"stage", {}, {}});
   for (Node& c : n.children) complete_children(c);
 }
 
@@ -32,8 +33,9 @@ bool uses(const Node& n, const std::string& kind) {
 }
 
 std::string expected_of(const CaseSpec& c) {
-  return c.cancel_step || c.cancel_when_idle ? "every fiber ends once the root's done closes"
-                                             : "without cancellation, the tree completes and every fiber ends";
+  return c.cancel_step || c.cancel_when_idle
+             ? "every fiber ends once the root's done closes"
+             : "without cancellation, the tree completes and every fiber ends";
 }
 
 CheckResult replay_kind_case(const std::string& kind, const std::string& line) {
@@ -50,7 +52,9 @@ CheckResult replay_kind_case(const std::string& kind, const std::string& line) {
   }
   if (!uses(pc.spec.topology, kind)) {
     r.skipped = true;
-    std::fprintf(stderr, "fibercheck: FIBERCHECK_REPLAY does not use kind '%s'; skipping its check\n", kind.c_str());
+    std::fprintf(stderr,
+                 "fibercheck: FIBERCHECK_REPLAY does not use kind '%s'; skipping its check\n",
+                 kind.c_str());
     return r;
   }
   r.replayed = true;
@@ -60,13 +64,13 @@ CheckResult replay_kind_case(const std::string& kind, const std::string& line) {
   r.ok = o.clean();
   r.outcome = o.run;
   r.case_line = line;
-  r.report = "fibercheck: replay of a case of kind '" + kind + "'\nexpected: " + expected_of(pc.spec) +
-             "\nverdict: " + to_string(o.verdict) + ": " + o.run.summary() + "\n" + lineage_report(o.run) +
-             "trace:\n" + format(o.run.events);
+  r.report = "fibercheck: replay of a case of kind '" + kind +
+             "'\nexpected: " + expected_of(pc.spec) + "\nverdict: " + to_string(o.verdict) + ": " +
+             o.run.summary() + "\n" + lineage_report(o.run) + "trace:\n" + format(o.run.events);
   if (pc.trace_hash && *pc.trace_hash != o.run.trace_hash) {
     r.ok = false;
-    r.report += "trace mismatch: the line recorded trace " + hex(*pc.trace_hash) + " but this run produced " +
-                hex(o.run.trace_hash) + "\n";
+    r.report += "trace mismatch: the line recorded trace " + hex(*pc.trace_hash) +
+                " but this run produced " + hex(o.run.trace_hash) + "\n";
   }
   std::fputs(r.report.c_str(), stderr);
   return r;
@@ -77,10 +81,13 @@ CheckResult replay_kind_case(const std::string& kind, const std::string& line) {
 CheckResult check_kind(const std::string& kind, const CheckOptions& opt, std::size_t max_nodes) {
   const KindInfo* k = find_kind(kind);
   if (k == nullptr)
-    throw std::invalid_argument("check_kind: no kind named '" + kind + "'; register it first (kind.hpp register_kind)");
-  if (opt.strategies.empty()) throw std::invalid_argument("check_kind: CheckOptions::strategies is empty");
+    throw std::invalid_argument("check_kind: no kind named '" + kind +
+                                "'; register it first (kind.hpp register_kind)");
+  if (opt.strategies.empty())
+    throw std::invalid_argument("check_kind: CheckOptions::strategies is empty");
   const std::string test = fibercheck::detail::current_test_name();
-  if (const char* line = std::getenv("FIBERCHECK_REPLAY"); line && *line) return replay_kind_case(kind, line);
+  if (const char* line = std::getenv("FIBERCHECK_REPLAY"); line && *line)
+    return replay_kind_case(kind, line);
 
   const RcParams rc = rc_params_from_env();
   CheckResult r;
@@ -90,7 +97,8 @@ CheckResult check_kind(const std::string& kind, const CheckOptions& opt, std::si
   const std::uint64_t cases = opt.cases ? *opt.cases : rc.max_success ? *rc.max_success : 100;
   double budget = opt.time_budget_seconds;
   if (budget <= 0)
-    if (const char* v = std::getenv("FIBERCHECK_TIME_BUDGET"); v && *v) budget = std::strtod(v, nullptr);
+    if (const char* v = std::getenv("FIBERCHECK_TIME_BUDGET"); v && *v)
+      budget = std::strtod(v, nullptr);
   const auto t0 = std::chrono::steady_clock::now();
   std::optional<CaseSpec> failing;
   on_case_thread([&] {
@@ -117,7 +125,8 @@ CheckResult check_kind(const std::string& kind, const CheckOptions& opt, std::si
         failing = c;
         return;
       }
-      if (budget > 0 && std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() > budget) {
+      if (budget > 0 &&
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() > budget) {
         r.out_of_time = true;
         return;
       }
@@ -136,10 +145,12 @@ CheckResult check_kind(const std::string& kind, const CheckOptions& opt, std::si
              (test.empty() ? std::string() : " --gtest_filter=" + test);
   std::string text = f.text;
   if (const auto at = text.find("\nreplay: "); at != std::string::npos)
-    text = text.substr(0, at + 1) + "replay: " + r.replay + "\n" + text.substr(text.find('\n', at + 1) + 1);
-  r.report = "fibercheck: kind '" + kind + "' failed (base seed " + std::to_string(r.seed) + ", case " +
-             std::to_string(r.cases_run) + ", tree shrunk from " + std::to_string(failing->topology.size()) +
-             " to " + std::to_string(shrunk.topology.size()) + " nodes)\n" + text;
+    text = text.substr(0, at + 1) + "replay: " + r.replay + "\n" +
+           text.substr(text.find('\n', at + 1) + 1);
+  r.report = "fibercheck: kind '" + kind + "' failed (base seed " + std::to_string(r.seed) +
+             ", case " + std::to_string(r.cases_run) + ", tree shrunk from " +
+             std::to_string(failing->topology.size()) + " to " +
+             std::to_string(shrunk.topology.size()) + " nodes)\n" + text;
   CaseSpec traced = shrunk;
   traced.trace = true;
   r.outcome = run_case(traced).run;

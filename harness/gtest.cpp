@@ -9,19 +9,24 @@ namespace fibercheck::gtest {
 
 bool Ignore::matches(const FiberInfo& f) const {
   switch (by) {
-    case By::name: return f.name == text;
-    case By::path_prefix: return f.path.compare(0, text.size(), text) == 0;
+    case By::name:
+      return f.name == text;
+    case By::path_prefix:
+      return f.path.compare(0, text.size(), text) == 0;
     case By::site: {
       const std::string site = f.site();
       const std::string& hay = text.find(':') == std::string::npos ? f.file : site;
-      return hay.size() >= text.size() && hay.compare(hay.size() - text.size(), text.size(), text) == 0;
+      return hay.size() >= text.size() &&
+             hay.compare(hay.size() - text.size(), text.size(), text) == 0;
     }
   }
   return false;
 }
 
 Ignore ignore_name(std::string name) { return {Ignore::By::name, std::move(name)}; }
-Ignore ignore_path_prefix(std::string prefix) { return {Ignore::By::path_prefix, std::move(prefix)}; }
+Ignore ignore_path_prefix(std::string prefix) {
+  return {Ignore::By::path_prefix, std::move(prefix)};
+}
 Ignore ignore_site(std::string site) { return {Ignore::By::site, std::move(site)}; }
 
 namespace {
@@ -33,10 +38,11 @@ std::vector<FiberInfo> unignored(const VerifyOptions& opt) {
   std::vector<FiberInfo> out;
   for (FiberInfo& f : census()) {
     if (f.state == FiberState::running) continue;  // the caller itself
-    if (opt.only_this_test && std::find(g_live_at_test_start.begin(), g_live_at_test_start.end(), f.id) !=
-                                  g_live_at_test_start.end())
+    if (opt.only_this_test && std::find(g_live_at_test_start.begin(), g_live_at_test_start.end(),
+                                        f.id) != g_live_at_test_start.end())
       continue;
-    if (std::any_of(opt.ignore.begin(), opt.ignore.end(), [&](const Ignore& i) { return i.matches(f); }))
+    if (std::any_of(opt.ignore.begin(), opt.ignore.end(),
+                    [&](const Ignore& i) { return i.matches(f); }))
       continue;
     out.push_back(std::move(f));
   }
@@ -104,7 +110,8 @@ int verify_test_main(VerifyOptions opt) {
   const std::size_t left = live_fibers();
   if (left == 0) return rc;
   std::fprintf(stderr,
-               "fibercheck: %zu fiber(s) still live at exit; exiting now without unwinding them, because this thread's "
+               "fibercheck: %zu fiber(s) still live at exit; exiting now without unwinding them, "
+               "because this thread's "
                "fiber scheduler would wait for them forever\n",
                left);
   std::fflush(stdout);

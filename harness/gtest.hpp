@@ -12,7 +12,8 @@
 // GTest::gtest_main (it also answers `./my_tests kinds|run|replay ...` through
 // cli_main, with the kinds the binary registers), or end your own main with
 //   ::testing::InitGoogleTest(&argc, argv);
-//   return fibercheck::gtest::verify_test_main({.ignore = {fibercheck::gtest::ignore_name("metrics")}});
+//   return fibercheck::gtest::verify_test_main({.ignore =
+//   {fibercheck::gtest::ignore_name("metrics")}});
 // Every test that leaves a fiber fails with the census of what it left (each fiber
 // is reported once, by the test that started it). A fiber left at exit would hang the
 // process (TRAPS 1), so verify_test_main ends it with _Exit after the results (and
@@ -92,13 +93,17 @@ inline std::string current_test() {
   return t ? std::string(t->test_suite_name()) + "." + t->name() : std::string();
 }
 // Names checks after the test that runs them (check.hpp CheckOptions::name).
-inline const bool kTestNameHook = (::fibercheck::detail::set_test_name_provider(&current_test), true);
+inline const bool kTestNameHook =
+    (::fibercheck::detail::set_test_name_provider(&current_test), true);
 }  // namespace detail
 
 }  // namespace fibercheck::gtest
 
 // One line in a TEST: check `root` (and options) and fail with the report.
-#define FIBERCHECK_EXPECT_NO_LEAK(...) EXPECT_TRUE(::fibercheck::gtest::passed(::fibercheck::check(__VA_ARGS__)))
-#define FIBERCHECK_ASSERT_NO_LEAK(...) ASSERT_TRUE(::fibercheck::gtest::passed(::fibercheck::check(__VA_ARGS__)))
+#define FIBERCHECK_EXPECT_NO_LEAK(...) \
+  EXPECT_TRUE(::fibercheck::gtest::passed(::fibercheck::check(__VA_ARGS__)))
+#define FIBERCHECK_ASSERT_NO_LEAK(...) \
+  ASSERT_TRUE(::fibercheck::gtest::passed(::fibercheck::check(__VA_ARGS__)))
 // At the end of a test: no fiber of this thread is left (options: VerifyOptions).
-#define FIBERCHECK_EXPECT_NO_LIVE_FIBERS(...) EXPECT_TRUE(::fibercheck::gtest::no_live_fibers(__VA_ARGS__))
+#define FIBERCHECK_EXPECT_NO_LIVE_FIBERS(...) \
+  EXPECT_TRUE(::fibercheck::gtest::no_live_fibers(__VA_ARGS__))

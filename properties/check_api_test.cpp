@@ -3,7 +3,6 @@
 // (check.hpp shard_rc_params, applied before RapidCheck reads RC_PARAMS).
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
-
 #include <unistd.h>
 
 #include <array>
@@ -48,7 +47,8 @@ RC_GTEST_PROP(CheckApi, AnyPoolSizeEndsWhenDoneCloses, ()) {
   const int jobs = *rc::gen::inRange(0, 8);
   fibercheck::CheckOptions o;
   o.cases = 10;
-  const fibercheck::CheckResult r = fibercheck::check([=](Done d) { pool(d, workers, jobs, false); }, o);
+  const fibercheck::CheckResult r =
+      fibercheck::check([=](Done d) { pool(d, workers, jobs, false); }, o);
   RC_ASSERT(r);
 }
 
@@ -61,7 +61,8 @@ TEST(CheckApi, ABuggyPoolFailsTheRapidCheckPropertyWithTheReport) {
     fibercheck::CheckOptions o;
     o.cases = 20;
     o.print = false;
-    const fibercheck::CheckResult r = fibercheck::check([=](Done d) { pool(d, workers, jobs, true); }, o);
+    const fibercheck::CheckResult r =
+        fibercheck::check([=](Done d) { pool(d, workers, jobs, true); }, o);
     RC_ASSERT(r);
   });
   ASSERT_TRUE(result.template is<rc::detail::FailureResult>());

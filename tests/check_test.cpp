@@ -83,7 +83,8 @@ TEST(Check, ACorrectPoolPassesEveryCase) {
   EXPECT_EQ(r.cases_run, 40u);
   std::ostringstream shown;
   shown << r;
-  EXPECT_EQ(shown.str().rfind("ok: check 'Check.ACorrectPoolPassesEveryCase:", 0), 0u) << shown.str();
+  EXPECT_EQ(shown.str().rfind("ok: check 'Check.ACorrectPoolPassesEveryCase:", 0), 0u)
+      << shown.str();
   EXPECT_EQ(std::set<std::uint64_t>(r.case_seeds.begin(), r.case_seeds.end()).size(), 40u);
   EXPECT_FALSE(r.out_of_time);
 }
@@ -91,15 +92,18 @@ TEST(Check, ACorrectPoolPassesEveryCase) {
 TEST(Check, ALeakyPoolFailsWithTheStuckWorkerNamedAndAReplayLine) {
   const CheckResult r = fibercheck::check([](Done d) { pool(d, true); }, quick(200));
   ASSERT_FALSE(r);
-  EXPECT_NE(r.report.find("expected: every fiber ends once root's done closes"), std::string::npos) << r.report;
+  EXPECT_NE(r.report.find("expected: every fiber ends once root's done closes"), std::string::npos)
+      << r.report;
   EXPECT_NE(r.report.find("root/worker-"), std::string::npos) << r.report;
   EXPECT_NE(r.report.find("send on chan 'results'"), std::string::npos) << r.report;
   bool worker = false;
   for (const auto& f : r.outcome.live)
-    worker = worker || (f.path.rfind("root/worker-", 0) == 0 && f.blocked_on.find("results") != std::string::npos);
+    worker = worker || (f.path.rfind("root/worker-", 0) == 0 &&
+                        f.blocked_on.find("results") != std::string::npos);
   EXPECT_TRUE(worker) << r.report;
   // Named after the test that ran it (gtest.hpp), with the line of the call.
-  EXPECT_EQ(r.name.rfind("Check.ALeakyPoolFailsWithTheStuckWorkerNamedAndAReplayLine:", 0), 0u) << r.name;
+  EXPECT_EQ(r.name.rfind("Check.ALeakyPoolFailsWithTheStuckWorkerNamedAndAReplayLine:", 0), 0u)
+      << r.name;
   EXPECT_NE(r.replay.find("FIBERCHECK_REPLAY='fibercheck-case v1 "), std::string::npos) << r.replay;
   EXPECT_NE(r.replay.find("--gtest_filter=Check.ALeakyPool"), std::string::npos) << r.replay;
   EXPECT_NE(r.case_line.find(" root=" + r.name), std::string::npos);
@@ -134,7 +138,8 @@ TEST(Check, TheShrunkCaseReplaysThroughTheEnvironmentInsideThisBinary) {
 }
 
 TEST(Check, AReplayLineForAnotherCheckSkipsThisOne) {
-  EnvVar env("FIBERCHECK_REPLAY", "fibercheck-case v1 strategy=random seed=1 cancel=3 max-steps=100 root=other");
+  EnvVar env("FIBERCHECK_REPLAY",
+             "fibercheck-case v1 strategy=random seed=1 cancel=3 max-steps=100 root=other");
   const CheckResult r = fibercheck::check([](Done d) { pool(d, true); }, quick());
   EXPECT_TRUE(r);
   EXPECT_TRUE(r.skipped);
@@ -159,7 +164,8 @@ TEST(Check, ARootThatNeverFinishesWithoutCancellationFailsTheCompletionRun) {
       },
       quick());
   ASSERT_FALSE(r);
-  EXPECT_NE(r.report.find("expected: without cancellation, root returns by itself"), std::string::npos)
+  EXPECT_NE(r.report.find("expected: without cancellation, root returns by itself"),
+            std::string::npos)
       << r.report;
   EXPECT_NE(r.case_line.find("cancel=none cancel-when-idle=0"), std::string::npos) << r.case_line;
   // The same root, declared to run until done: every cancellation ends it.
@@ -194,7 +200,8 @@ TEST(Check, ALeakInAPlainBoostPrimitiveIsReportedUnreclaimable) {
   EXPECT_FALSE(r.outcome.unreclaimed.empty()) << r.report;
   EXPECT_NE(r.report.find("unreclaimable"), std::string::npos) << r.report;
   EXPECT_NE(r.report.find("not shrunk"), std::string::npos) << r.report;
-  EXPECT_TRUE(fibercheck::check([](Done d) { pool(d, false); }, quick(8))) << "later checks still run";
+  EXPECT_TRUE(fibercheck::check([](Done d) { pool(d, false); }, quick(8)))
+      << "later checks still run";
 }
 
 TEST(Check, ShardsTakeDisjointCasesWhoseUnionIsTheUnshardedSequence) {
@@ -246,7 +253,8 @@ TEST(Check, ATimeBudgetStopsTheCheckAndReportsTheCasesReached) {
   EXPECT_TRUE(r.out_of_time);
   EXPECT_EQ(r.cases_run, 1u);
   EnvVar env("FIBERCHECK_TIME_BUDGET", "soon");
-  EXPECT_THROW((void)fibercheck::check([](Done d) { pool(d, false); }, CheckOptions{}), std::invalid_argument);
+  EXPECT_THROW((void)fibercheck::check([](Done d) { pool(d, false); }, CheckOptions{}),
+               std::invalid_argument);
 }
 
 TEST(Check, RcParamsSetTheSeedAndTheNumberOfCases) {
@@ -296,7 +304,8 @@ TEST(Check, ShardedRapidCheckParamsGetADistinctSeedPerShard) {
 TEST(Check, AnExplorerReplacesSamplingAndItsFindIsShrunkAndReported) {
   int calls = 0;
   CheckOptions o = quick();
-  o.explorer = [&calls](const std::function<void(Done)>& root) -> std::optional<fibercheck::FoundCase> {
+  o.explorer =
+      [&calls](const std::function<void(Done)>& root) -> std::optional<fibercheck::FoundCase> {
     ++calls;
     for (std::uint64_t step = 0; step < 200; ++step) {
       fibercheck::RunOptions ro;
@@ -331,7 +340,8 @@ TEST(CheckCase, LinesRoundTripAndTopologyLinesPointToTheTool) {
   const auto back = fibercheck::harness::parse_root_case(line);
   EXPECT_EQ(fibercheck::harness::root_case_line(back), line);
   try {
-    (void)fibercheck::harness::parse_root_case("fibercheck-case v1 strategy=random seed=1 topology=fc1 stage");
+    (void)fibercheck::harness::parse_root_case(
+        "fibercheck-case v1 strategy=random seed=1 topology=fc1 stage");
     FAIL() << "expected a ParseError";
   } catch (const fibercheck::harness::ParseError& e) {
     EXPECT_NE(std::string(e.what()).find("fibercheck replay"), std::string::npos) << e.what();

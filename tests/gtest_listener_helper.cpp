@@ -71,6 +71,7 @@ int main(int argc, char** argv) {
   ::testing::InitGoogleTest(&argc, argv);
   namespace fg = fibercheck::gtest;
   return fg::verify_test_main(
-      {.ignore = {fg::ignore_name("metrics-flusher"), fg::ignore_path_prefix("background/"),
-                  fg::ignore_site("gtest_listener_helper.cpp:" + std::to_string(kIgnoredSiteLine))}});
+      {.ignore = {
+           fg::ignore_name("metrics-flusher"), fg::ignore_path_prefix("background/"),
+           fg::ignore_site("gtest_listener_helper.cpp:" + std::to_string(kIgnoredSiteLine))}});
 }

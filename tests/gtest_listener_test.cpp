@@ -19,7 +19,8 @@ struct Child {
 
 // Runs the helper with `args` under a timeout (a hang at exit is a failure too).
 Child run_helper(const std::string& args) {
-  const std::string cmd = std::string("timeout 120 ") + FIBERCHECK_LISTENER_HELPER + " " + args + " 2>&1";
+  const std::string cmd =
+      std::string("timeout 120 ") + FIBERCHECK_LISTENER_HELPER + " " + args + " 2>&1";
   Child c;
   FILE* p = popen(cmd.c_str(), "r");
   if (p == nullptr) return c;
@@ -43,7 +44,8 @@ std::string testcase(const std::string& xml, const std::string& name) {
   if (at == std::string::npos) return "";
   const std::size_t self_close = xml.find("/>", at);
   const std::size_t open_end = xml.find('>', at);
-  if (self_close != std::string::npos && self_close + 1 == open_end) return xml.substr(at, open_end - at + 1);
+  if (self_close != std::string::npos && self_close + 1 == open_end)
+    return xml.substr(at, open_end - at + 1);
   return xml.substr(at, xml.find("</testcase>", at) - at);
 }
 
@@ -65,19 +67,24 @@ TEST_F(Listener, TheBinaryFailsAndExitsInsteadOfHangingOnLeakedFibers) {
 }
 
 TEST_F(Listener, ATestThatLeavesAFiberFailsNamingIt) {
-  EXPECT_NE(child.output.find("[  FAILED  ] Helper.LeavesABlockedFiber"), std::string::npos) << child.output;
+  EXPECT_NE(child.output.find("[  FAILED  ] Helper.LeavesABlockedFiber"), std::string::npos)
+      << child.output;
   EXPECT_NE(child.output.find("left fibers running"), std::string::npos) << child.output;
-  EXPECT_NE(child.output.find("stuck-reader blocked: recv on chan 'never'"), std::string::npos) << child.output;
+  EXPECT_NE(child.output.find("stuck-reader blocked: recv on chan 'never'"), std::string::npos)
+      << child.output;
 }
 
 TEST_F(Listener, APlainBoostFiberLeftBehindIsSeenToo) {
-  EXPECT_NE(child.output.find("[  FAILED  ] Helper.LeavesAPlainBoostFiber"), std::string::npos) << child.output;
+  EXPECT_NE(child.output.find("[  FAILED  ] Helper.LeavesAPlainBoostFiber"), std::string::npos)
+      << child.output;
 }
 
 TEST_F(Listener, IgnoredFibersAndCleanTestsPass) {
   EXPECT_NE(child.output.find("[       OK ] Helper.Clean"), std::string::npos) << child.output;
-  EXPECT_NE(child.output.find("[       OK ] Helper.LeavesOnlyIgnoredFibers"), std::string::npos) << child.output;
-  EXPECT_NE(child.output.find("[       OK ] Helper.AFiberThatFinishesSoonIsNotALeak"), std::string::npos)
+  EXPECT_NE(child.output.find("[       OK ] Helper.LeavesOnlyIgnoredFibers"), std::string::npos)
+      << child.output;
+  EXPECT_NE(child.output.find("[       OK ] Helper.AFiberThatFinishesSoonIsNotALeak"),
+            std::string::npos)
       << child.output;
   EXPECT_EQ(child.output.find("metrics-flusher blocked"), std::string::npos) << child.output;
   EXPECT_EQ(child.output.find("background/worker blocked"), std::string::npos) << child.output;
@@ -85,11 +92,14 @@ TEST_F(Listener, IgnoredFibersAndCleanTestsPass) {
 }
 
 TEST_F(Listener, ACheckAssertionCarriesTheReportAndTheReplayLine) {
-  EXPECT_NE(child.output.find("[  FAILED  ] Helper.CheckAssertionReportsTheLeak"), std::string::npos)
+  EXPECT_NE(child.output.find("[  FAILED  ] Helper.CheckAssertionReportsTheLeak"),
+            std::string::npos)
       << child.output;
   EXPECT_NE(child.output.find("root/producer"), std::string::npos) << child.output;
-  EXPECT_NE(child.output.find("FIBERCHECK_REPLAY='fibercheck-case v1 "), std::string::npos) << child.output;
-  EXPECT_NE(child.output.find("--gtest_filter=Helper.CheckAssertionReportsTheLeak"), std::string::npos)
+  EXPECT_NE(child.output.find("FIBERCHECK_REPLAY='fibercheck-case v1 "), std::string::npos)
+      << child.output;
+  EXPECT_NE(child.output.find("--gtest_filter=Helper.CheckAssertionReportsTheLeak"),
+            std::string::npos)
       << child.output;
 }
 
@@ -97,7 +107,8 @@ TEST_F(Listener, JUnitXmlRecordsEachVerdict) {
   ASSERT_FALSE(xml.empty()) << "no XML at " << xml_path << "\n" << child.output;
   EXPECT_NE(testcase(xml, "LeavesABlockedFiber").find("<failure"), std::string::npos) << xml;
   EXPECT_NE(testcase(xml, "LeavesABlockedFiber").find("stuck-reader"), std::string::npos) << xml;
-  EXPECT_NE(testcase(xml, "CheckAssertionReportsTheLeak").find("<failure"), std::string::npos) << xml;
+  EXPECT_NE(testcase(xml, "CheckAssertionReportsTheLeak").find("<failure"), std::string::npos)
+      << xml;
   const std::string clean = testcase(xml, "Clean");
   ASSERT_FALSE(clean.empty()) << xml;
   EXPECT_EQ(clean.find("<failure"), std::string::npos) << clean;
@@ -114,7 +125,8 @@ TEST_F(Listener, TheCheckReplayLineReplaysInTheHelper) {
   const Child r = run_helper("--gtest_filter=Helper.CheckAssertionReportsTheLeak");
   unsetenv("FIBERCHECK_REPLAY");
   EXPECT_EQ(r.status, 1) << r.output;
-  EXPECT_NE(r.output.find("fibercheck: replay of check 'Helper.CheckAssertionReportsTheLeak:"), std::string::npos)
+  EXPECT_NE(r.output.find("fibercheck: replay of check 'Helper.CheckAssertionReportsTheLeak:"),
+            std::string::npos)
       << r.output;
   EXPECT_NE(r.output.find("trace:\n"), std::string::npos) << r.output;
   EXPECT_EQ(r.output.find("trace mismatch"), std::string::npos) << r.output;

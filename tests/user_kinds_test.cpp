@@ -28,7 +28,8 @@ using namespace fibercheck::harness;
 KindInfo batcher(const std::string& name, bool leaky) {
   KindInfo k;
   k.name = name;
-  k.description = leaky ? "batcher whose summary send ignores done" : "sums every size values into one";
+  k.description =
+      leaky ? "batcher whose summary send ignores done" : "sums every size values into one";
   k.mutant = leaky;
   k.params = {{"size", 1, 4, 2}};
   k.start = [leaky](NodeRun& r) {
@@ -109,9 +110,11 @@ TEST(UserKinds, RandomTreesMixThemWithTheBundledKinds) {
   for (std::uint64_t seed = 0; seed < 200 && !(user && bundled); ++seed) {
     fibercheck::sched::Rng rng(seed);
     const std::string text = print(random_topology(rng, g));
-    if (text.find("batcher") != std::string::npos && text.find("leaky-batcher") == std::string::npos) {
+    if (text.find("batcher") != std::string::npos &&
+        text.find("leaky-batcher") == std::string::npos) {
       user = true;
-      bundled = bundled || text.find("pipe(") != std::string::npos || text.find("stage") != std::string::npos;
+      bundled = bundled || text.find("pipe(") != std::string::npos ||
+                text.find("stage") != std::string::npos;
     }
   }
   EXPECT_TRUE(user && bundled) << "no tree of 200 mixed batcher with bundled kinds";
@@ -142,7 +145,8 @@ TEST(UserKinds, ALeakyKindIsCaughtShrunkAndReplayedInThisBinary) {
   for (const auto& f : r.outcome.live)
     flush_stuck = flush_stuck || f.blocked_on.find("send on chan") != std::string::npos;
   EXPECT_TRUE(flush_stuck) << r.report;
-  EXPECT_NE(r.report.find("replay: FIBERCHECK_REPLAY='" + r.case_line + "'"), std::string::npos) << r.report;
+  EXPECT_NE(r.report.find("replay: FIBERCHECK_REPLAY='" + r.case_line + "'"), std::string::npos)
+      << r.report;
   EXPECT_LE(parse_case(r.case_line).spec.topology.size(), 3u) << r.report;
   {
     EnvVar env("FIBERCHECK_REPLAY", r.case_line);
@@ -164,7 +168,8 @@ TEST(UserKinds, TheRunCommandChecksTreesWithThem) {
   EXPECT_EQ(cli({"run", "--suite", "cancellation", "--cases", "40"}, &out), 0) << out;
   EXPECT_EQ(cli({"run", "--plant", "leaky-batcher", "--cases", "40"}, &out), 1) << out;
   EXPECT_NE(out.find("leaky-batcher"), std::string::npos) << out;
-  EXPECT_NE(out.find("user_kinds_test replay '"), std::string::npos) << "replay names this binary\n" << out;
+  EXPECT_NE(out.find("user_kinds_test replay '"), std::string::npos) << "replay names this binary\n"
+                                                                     << out;
 }
 
 }  // namespace

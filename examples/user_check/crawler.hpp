@@ -23,12 +23,13 @@ struct Page {
 
 inline Page fetch(const std::string& url) {
   // A network round trip that ignores cancellation, as many clients do.
-  (void)fibercheck::sleep_for(fibercheck::Done{}, std::chrono::milliseconds(10 * (1 + url.size() % 3)));
+  (void)fibercheck::sleep_for(fibercheck::Done{},
+                              std::chrono::milliseconds(10 * (1 + url.size() % 3)));
   return Page{url, url.size() * 100};
 }
 
-inline std::vector<Page> crawl(fibercheck::Done done, const std::vector<std::string>& urls, int fetchers,
-                               bool buggy) {
+inline std::vector<Page> crawl(fibercheck::Done done, const std::vector<std::string>& urls,
+                               int fetchers, bool buggy) {
   fibercheck::Scope scope(done);
   fibercheck::Chan<std::string> todo(0, "todo");
   fibercheck::Chan<Page> pages(0, "pages");
@@ -42,7 +43,8 @@ inline std::vector<Page> crawl(fibercheck::Done done, const std::vector<std::str
       while (auto url = todo.recv(d)) {
         Page p = fetch(*url);
         // Buggy: a plain send. Fixed: the send gives up when done closes.
-        const fibercheck::Status st = buggy ? pages.send(std::move(p)) : pages.send(d, std::move(p));
+        const fibercheck::Status st =
+            buggy ? pages.send(std::move(p)) : pages.send(d, std::move(p));
         if (st != fibercheck::Status::ok) return;
       }
     });

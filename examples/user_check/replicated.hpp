@@ -23,8 +23,8 @@ inline std::optional<Answer> first_answer(fibercheck::Done done, int replicas, b
   for (int i = 0; i < replicas; ++i) {
     scope.spawn("replica-" + std::to_string(i), [answers, i, buggy](fibercheck::Done d) {
       // Each replica takes its own time to answer; a fixed one gives up on done.
-      if (fibercheck::sleep_for(buggy ? fibercheck::Done{} : d, std::chrono::milliseconds(5 + 7 * i)) !=
-          fibercheck::Status::ok)
+      if (fibercheck::sleep_for(buggy ? fibercheck::Done{} : d,
+                                std::chrono::milliseconds(5 + 7 * i)) != fibercheck::Status::ok)
         return;
       Answer a{i, "answer from replica " + std::to_string(i)};
       (void)(buggy ? answers.send(std::move(a)) : answers.send(d, std::move(a)));
