@@ -194,7 +194,7 @@ CheckResult check(const std::function<void(Done)>& root, const CheckOptions& opt
   r.shard = opt.shard ? *opt.shard : shard_from_env();
   if (r.shard.total == 0 || r.shard.index >= r.shard.total)
     throw std::invalid_argument("fibercheck::check: shard index must be below the shard total");
-  const std::uint64_t cases = opt.cases ? *opt.cases : rc.max_success ? *rc.max_success : 100;
+  const std::uint64_t cases = opt.cases ? *opt.cases : rc.max_success ? *rc.max_success : 500;
   const double budget = opt.time_budget_seconds > 0 ? opt.time_budget_seconds : env_time_budget();
   const auto t0 = std::chrono::steady_clock::now();
   auto elapsed = [&] {

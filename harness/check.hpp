@@ -58,7 +58,8 @@ struct FoundCase {
 using Explorer = std::function<std::optional<FoundCase>(const std::function<void(Done)>& root)>;
 
 struct CheckOptions {
-  // Cases to run. Unset: RC_PARAMS max_success, else 100.
+  // Cases to run. Unset: RC_PARAMS max_success, else 500 (a case of a small
+  // root takes tens of microseconds).
   std::optional<std::uint64_t> cases;
   // Base seed of the case sequence. Unset: RC_PARAMS seed, else 1.
   std::optional<std::uint64_t> seed;
@@ -106,7 +107,7 @@ struct CheckResult {
   explicit operator bool() const noexcept { return ok; }
 };
 
-// "ok: 100 cases" or the failure report: what RC_ASSERT(result) and
+// "ok: check ... 500 case(s)" or the failure report: what RC_ASSERT(result) and
 // EXPECT_TRUE(result) << result show.
 std::ostream& operator<<(std::ostream& os, const CheckResult& r);
 

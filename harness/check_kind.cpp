@@ -94,7 +94,7 @@ CheckResult check_kind(const std::string& kind, const CheckOptions& opt, std::si
   r.name = opt.name.empty() ? kind : opt.name;
   r.seed = opt.seed ? *opt.seed : rc.seed ? *rc.seed : 1;
   r.shard = opt.shard ? *opt.shard : shard_from_env();
-  const std::uint64_t cases = opt.cases ? *opt.cases : rc.max_success ? *rc.max_success : 100;
+  const std::uint64_t cases = opt.cases ? *opt.cases : rc.max_success ? *rc.max_success : 500;
   double budget = opt.time_budget_seconds;
   if (budget <= 0)
     if (const char* v = std::getenv("FIBERCHECK_TIME_BUDGET"); v && *v)
