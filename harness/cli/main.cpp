@@ -17,7 +17,8 @@ const char* kUsage =
     "           --strategy K     fifo | random | pct (default random) | dfs: explore every\n"
     "                            schedule and cancellation point of --cases small trees\n"
     "                            (--size default 3) within --preemptions P (default 2),\n"
-    "                            --max-runs R a tree (default 20000), --no-reduction\n"
+    "                            --max-runs R a tree (default 20000), --no-reduction;\n"
+    "                            --topology 'fc1 ...' explores that tree instead\n"
     "           --suite NAME     cancellation | completion | mutants | determinism |\n"
     "                            text-form | programs (default: all)\n"
     "           --plant KIND     plant this mutant in every tree of the cancellation suite\n"
@@ -56,7 +57,7 @@ int fibercheck::cli_main(int argc, char** argv) {
     Args a = parse_args(argc, argv,
                         {"cases", "seed", "strategy", "suite", "plant", "size", "time-budget", "file", "dot", "svg",
                          "runs", "threads", "algo", "timeout", "unreclaimable",
-                         "preemptions", "max-runs"},
+                         "preemptions", "max-runs", "topology"},
                         {"trace", "no-reduction"});
     if (a.command == "run") return cmd_run(a);
     if (a.command == "replay") return cmd_replay(a);

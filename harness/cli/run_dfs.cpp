@@ -4,6 +4,7 @@
 // failure the case line (strategy=replay with the failing choices) that replays it.
 #include <chrono>
 #include <cstdio>
+#include <optional>
 
 #include "../explore.hpp"
 #include "../failure.hpp"
@@ -16,7 +17,8 @@
 namespace fibercheck::cli {
 
 int cmd_run_dfs(const Args& a) {
-  const std::uint64_t trees = number_option(a, "cases", 20, 1, 1000000);
+  const std::uint64_t trees =
+      number_option(a, "cases", a.options.count("topology") ? 1 : 20, 1, 1000000);
   const std::uint64_t seed = number_option(a, "seed", 1, 0, UINT64_MAX);
   const double budget = static_cast<double>(number_option(a, "time-budget", 0, 0, 10000000));
   harness::GenOptions gen;
@@ -32,6 +34,14 @@ int cmd_run_dfs(const Args& a) {
       throw UsageError("option --plant: '" + it->second.substr(0, 40) +
                        "' is not a mutant kind; `fibercheck kinds` marks them");
     plant = it->second;
+  }
+  std::optional<harness::Topology> given;
+  if (auto it = a.options.find("topology"); it != a.options.end()) {
+    try {
+      given = harness::parse(it->second);
+    } catch (const std::exception& e) {
+      throw UsageError(std::string("option --topology: ") + e.what());
+    }
   }
   if (a.options.count("suite"))
     throw UsageError("option --suite does not apply to --strategy dfs, which checks the "
@@ -56,7 +66,7 @@ int cmd_run_dfs(const Args& a) {
       if (budget > 0 && elapsed() > budget) break;
       sched::Rng rng(sched::mix(seed, i));
       harness::CaseSpec base;
-      base.topology = harness::random_topology(rng, gen);
+      base.topology = given ? *given : harness::random_topology(rng, gen);
       if (!plant.empty()) base.topology = harness::plant(base.topology, plant, rng);
       const double start = elapsed();
       harness::CaseExploration x = harness::explore_case(base, opt);

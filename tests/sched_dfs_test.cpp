@@ -1,0 +1,181 @@
+// The DFS explorer (sched/dfs.hpp): it finds every leak that needs one particular
+// interleaving, exhausts correct small trees clean, and its reduction keeps the
+// verdicts while running fewer schedules.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "case_line.hpp"
+#include "explore.hpp"
+#include "fibercheck/chan.hpp"
+#include "fibercheck/run.hpp"
+#include "fibercheck/scope.hpp"
+#include "fibercheck/sched/dfs.hpp"
+#include "text_form.hpp"
+
+namespace fibercheck {
+namespace {
+
+using sched::ExploreOptions;
+using sched::ExploreReport;
+
+// A leak needing one interleaving: "taker" leaks only if "giver" has put the token
+// before taker looks, which the non-preemptive default never does (taker starts
+// first and runs until it blocks). "bystander" touches only its own channel, so the
+// reduction may drop its orders against the others. Explored with done closed only
+// when every fiber blocks, so only the schedule decides.
+void token_race(Done done) {
+  Chan<int> token(1, "token"), handoff(0, "handoff"), own(1, "own");
+  Scope s(done);
+  s.spawn("taker", [token, handoff](Done) {
+    if (token.try_recv()) handoff.send(1);  // nobody receives, and done is not watched
+  });
+  s.spawn("giver", [token](Done) { (void)token.try_send(1); });
+  s.spawn("bystander", [own](Done) {
+    (void)own.try_send(1);
+    (void)own.try_recv();
+  });
+  s.join();
+}
+
+// The same fibers without the leak: taker watches done on its send.
+void token_race_fixed(Done done) {
+  Chan<int> token(1, "token"), handoff(0, "handoff"), own(1, "own");
+  Scope s(done);
+  s.spawn("taker", [token, handoff](Done d) {
+    if (token.try_recv()) (void)handoff.send(d, 1);
+  });
+  s.spawn("giver", [token](Done) { (void)token.try_send(1); });
+  s.spawn("bystander", [own](Done) {
+    (void)own.try_send(1);
+    (void)own.try_recv();
+  });
+  s.join();
+}
+
+ExploreOptions schedules_only(bool reduction) {
+  ExploreOptions o;
+  o.cancellation_points = false;
+  o.reduction = reduction;
+  return o;
+}
+
+TEST(SchedDfs, FindsALeakTheDefaultScheduleMisses) {
+  RunOptions plain;
+  plain.strategy.kind = sched::StrategyKind::replay;  // no choices: the default schedule
+  plain.cancel_when_idle = true;
+  EXPECT_TRUE(run(token_race, plain).clean()) << "the leak should need a preemption";
+  for (bool reduction : {false, true}) {
+    ExploreReport r = sched::explore(token_race, schedules_only(reduction));
+    ASSERT_TRUE(r.failed) << r.summary(schedules_only(reduction));
+    EXPECT_EQ(r.outcome.verdict, Verdict::quiescent) << r.outcome.summary();
+    // The failing schedule replays like any other.
+    RunOptions again;
+    again.strategy = r.failure->strategy;
+    again.cancel_at_step = r.failure->cancel_step;
+    again.cancel_when_idle = true;
+    Outcome o = run(token_race, again);
+    EXPECT_EQ(o.verdict, Verdict::quiescent);
+    EXPECT_EQ(o.trace_hash, r.outcome.trace_hash);
+  }
+}
+
+// Once the root blocks in join, which child runs first is a free choice, not a
+// preemption: the race is within reach of a bound of zero.
+TEST(SchedDfs, FreeChoicesAreNotBoundedByPreemptions) {
+  ExploreOptions o = schedules_only(true);
+  o.max_preemptions = 0;
+  ExploreReport r = sched::explore(token_race, o);
+  EXPECT_TRUE(r.failed) << r.summary(o);
+}
+
+TEST(SchedDfs, ReductionKeepsTheCleanVerdictWithFewerRuns) {
+  ExploreReport full = sched::explore(token_race_fixed, schedules_only(false));
+  ExploreReport reduced = sched::explore(token_race_fixed, schedules_only(true));
+  EXPECT_FALSE(full.failed) << full.outcome.summary();
+  EXPECT_FALSE(reduced.failed) << reduced.outcome.summary();
+  EXPECT_TRUE(full.exhausted);
+  EXPECT_TRUE(reduced.exhausted);
+  EXPECT_LT(reduced.schedules, full.schedules);
+  EXPECT_GT(reduced.pruned, 0u);
+  std::printf("token race, fixed: %llu schedules without reduction, %llu with\n",
+              static_cast<unsigned long long>(full.schedules),
+              static_cast<unsigned long long>(reduced.schedules));
+}
+
+TEST(SchedDfs, RunCapStopsWithoutClaimingExhaustion) {
+  ExploreOptions o = schedules_only(false);
+  o.max_runs = 3;
+  ExploreReport r = sched::explore(token_race_fixed, o);
+  EXPECT_EQ(r.schedules, 3u);
+  EXPECT_FALSE(r.exhausted);
+}
+
+// ---- the harness's topologies ----
+
+harness::CaseExploration explore_text(const std::string& text, const ExploreOptions& o) {
+  harness::CaseSpec base;
+  base.topology = harness::parse(text);
+  harness::CaseExploration x;
+  on_case_thread([&] { x = harness::explore_case(base, o); });
+  return x;
+}
+
+// leak-select-send alone and planted in trees of up to 4 fibers (counting the root
+// and the harness's collector): caught by every DFS configuration.
+TEST(SchedDfs, CatchesLeakSelectSendAloneAndPlanted) {
+  const std::vector<std::string> trees = {
+      "fc1 leak-select-send",
+      "fc1 pipe(gen{n=1},leak-select-send)",
+      "fc1 pipe(leak-select-send,sink)",
+      "fc1 pipe{cap=1}(gen{n=2},leak-select-send)",
+  };
+  for (const std::string& t : trees) {
+    for (int bound : {0, 1, 2}) {
+      for (bool reduction : {false, true}) {
+        ExploreOptions o;
+        o.max_preemptions = bound;
+        o.reduction = reduction;
+        harness::CaseExploration x = explore_text(t, o);
+        ASSERT_TRUE(x.failure) << t << ": " << x.report.summary(o);
+        EXPECT_EQ(x.outcome.verdict, harness::CaseVerdict::leak) << t;
+        // The case line replays to the same leak.
+        harness::ParsedCase p = harness::parse_case(harness::case_line(*x.failure, &x.outcome));
+        harness::CaseOutcome again;
+        on_case_thread([&] { again = harness::run_case(p.spec); });
+        EXPECT_EQ(again.verdict, harness::CaseVerdict::leak) << t;
+        EXPECT_EQ(again.run.trace_hash, x.outcome.run.trace_hash) << t;
+      }
+    }
+  }
+}
+
+// Correct trees of 3-5 fibers: every schedule and cancellation point within two
+// preemptions, with and without the reduction, clean; the reduction runs fewer.
+TEST(SchedDfs, ExhaustsCorrectSmallTreesClean) {
+  const std::vector<std::string> trees = {
+      "fc1 gen{n=2}",
+      "fc1 pipe(gen{n=1},sink)",
+  };
+  for (const std::string& t : trees) {
+    ExploreOptions with, without;
+    without.reduction = false;
+    harness::CaseExploration a = explore_text(t, with);
+    harness::CaseExploration b = explore_text(t, without);
+    EXPECT_FALSE(a.failure) << t << ": " << a.report.summary(with);
+    EXPECT_FALSE(b.failure) << t << ": " << b.report.summary(without);
+    EXPECT_TRUE(a.report.exhausted) << t << ": " << a.report.summary(with);
+    EXPECT_TRUE(b.report.exhausted) << t << ": " << b.report.summary(without);
+    EXPECT_LT(a.report.schedules, b.report.schedules) << t;
+    std::printf("%s: %s; without reduction %s\n", t.c_str(), a.report.summary(with).c_str(),
+                b.report.summary(without).c_str());
+  }
+  ExploreOptions with;
+  harness::CaseExploration c = explore_text("fc1 pipe(gen{n=1},stage,sink)", with);
+  EXPECT_FALSE(c.failure) << c.report.summary(with);
+  EXPECT_TRUE(c.report.exhausted) << c.report.summary(with);
+}
+
+}  // namespace
+}  // namespace fibercheck
