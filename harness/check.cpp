@@ -117,7 +117,12 @@ void describe(const harness::RootFn& root, RootCase c, const CheckOptions& opt,
   if (first.trace_hash != second.trace_hash || first.verdict != second.verdict)
     s += "NOT DETERMINISTIC: the same case ran differently twice, so root depends on something "
          "fibercheck does not control (real time, threads, addresses, global state)\n";
-  if (!shrink_note.empty()) s += shrink_note + "\n";
+  // A note ending in "to" is completed with what the shrunk case came to.
+  if (shrink_note.ends_with(" to"))
+    s += shrink_note + " " + std::to_string(first.preemptions) + " preemptions" +
+         (c.cancel_step ? ", cancel " + std::to_string(*c.cancel_step) : std::string()) + "\n";
+  else if (!shrink_note.empty())
+    s += shrink_note + "\n";
   s += "case: " + r.case_line + "\n";
   s += "replay: " + r.replay + "\n";
   r.outcome = first;
@@ -267,7 +272,7 @@ CheckResult check(const std::function<void(Done)>& root, const CheckOptions& opt
            std::to_string(failing->strategy.seed) +
            (failing->cancel_step ? " cancel " + std::to_string(*failing->cancel_step)
                                  : std::string()) +
-           " (" + std::to_string(failed_run.preemptions) + " preemptions)";
+           " (" + std::to_string(failed_run.preemptions) + " preemptions) to";
   }
   describe(root, shrunk, opt, site, test, note, r);
   if (print) std::fputs(r.report.c_str(), stderr);
