@@ -19,19 +19,6 @@ namespace {
 
 using harness::RootCase;
 
-double env_time_budget() {
-  const char* v = std::getenv("FIBERCHECK_TIME_BUDGET");
-  if (v == nullptr || *v == '\0') return 0;
-  char* end = nullptr;
-  errno = 0;
-  const double t = std::strtod(v, &end);
-  if (errno == ERANGE || *end != '\0' || !(t >= 0))
-    throw std::invalid_argument(std::string("FIBERCHECK_TIME_BUDGET='") +
-                                std::string(v).substr(0, 40) +
-                                "' is not a number of seconds (say FIBERCHECK_TIME_BUDGET=30)");
-  return t;
-}
-
 // Case lines carry the name between spaces and shell quotes: keep it to one word.
 std::string token(std::string s) {
   for (char& c : s)
@@ -200,7 +187,8 @@ CheckResult check(const std::function<void(Done)>& root, const CheckOptions& opt
   if (r.shard.total == 0 || r.shard.index >= r.shard.total)
     throw std::invalid_argument("fibercheck::check: shard index must be below the shard total");
   const std::uint64_t cases = opt.cases ? *opt.cases : rc.max_success ? *rc.max_success : 500;
-  const double budget = opt.time_budget_seconds > 0 ? opt.time_budget_seconds : env_time_budget();
+  const double budget =
+      opt.time_budget_seconds > 0 ? opt.time_budget_seconds : time_budget_from_env();
   const auto t0 = std::chrono::steady_clock::now();
   auto elapsed = [&] {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

@@ -125,6 +125,10 @@ std::ostream& operator<<(std::ostream& os, const CheckResult& r);
 // of N runs the indices s, s+N, s+2N...
 [[nodiscard]] std::uint64_t case_seed(std::uint64_t base_seed, std::uint64_t index) noexcept;
 
+// FIBERCHECK_TIME_BUDGET in seconds (0 when unset). Throws std::invalid_argument
+// when it is not a non-negative number.
+[[nodiscard]] double time_budget_from_env();
+
 // RC_PARAMS, as far as check() reads it.
 struct RcParams {
   std::optional<std::uint64_t> seed;

@@ -91,6 +91,19 @@ std::uint64_t case_seed(std::uint64_t base_seed, std::uint64_t index) noexcept {
   return sched::Rng(base_seed + index * 0x9E3779B97F4A7C15ull).next();
 }
 
+double time_budget_from_env() {
+  const char* v = std::getenv("FIBERCHECK_TIME_BUDGET");
+  if (v == nullptr || *v == '\0') return 0;
+  char* end = nullptr;
+  errno = 0;
+  const double t = std::strtod(v, &end);
+  if (errno == ERANGE || *end != '\0' || !(t >= 0))
+    throw std::invalid_argument(std::string("FIBERCHECK_TIME_BUDGET='") +
+                                std::string(v).substr(0, 40) +
+                                "' is not a number of seconds (say FIBERCHECK_TIME_BUDGET=30)");
+  return t;
+}
+
 RcParams rc_params_from_env() {
   RcParams p;
   const char* v = std::getenv("RC_PARAMS");

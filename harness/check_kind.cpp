@@ -95,10 +95,8 @@ CheckResult check_kind(const std::string& kind, const CheckOptions& opt, std::si
   r.seed = opt.seed ? *opt.seed : rc.seed ? *rc.seed : 1;
   r.shard = opt.shard ? *opt.shard : shard_from_env();
   const std::uint64_t cases = opt.cases ? *opt.cases : rc.max_success ? *rc.max_success : 500;
-  double budget = opt.time_budget_seconds;
-  if (budget <= 0)
-    if (const char* v = std::getenv("FIBERCHECK_TIME_BUDGET"); v && *v)
-      budget = std::strtod(v, nullptr);
+  const double budget =
+      opt.time_budget_seconds > 0 ? opt.time_budget_seconds : time_budget_from_env();
   const auto t0 = std::chrono::steady_clock::now();
   std::optional<CaseSpec> failing;
   on_case_thread([&] {
