@@ -122,8 +122,9 @@ harness::CaseExploration explore_text(const std::string& text, const ExploreOpti
   return x;
 }
 
-// leak-select-send alone and planted in trees of up to 4 fibers (counting the root
-// and the harness's collector): caught by every DFS configuration.
+// leak-select-send alone (5 fibers: the root, the harness's collector, the node and
+// its inner source and reader) and planted in two-node pipelines: caught under every
+// preemption bound, with and without the reduction.
 TEST(SchedDfs, CatchesLeakSelectSendAloneAndPlanted) {
   const std::vector<std::string> trees = {
       "fc1 leak-select-send",
@@ -151,7 +152,7 @@ TEST(SchedDfs, CatchesLeakSelectSendAloneAndPlanted) {
   }
 }
 
-// Correct trees of 3-5 fibers: every schedule and cancellation point within two
+// Correct trees of 3, 5 and 6 fibers (root and collector included): every schedule and cancellation point within two
 // preemptions, with and without the reduction, clean; the reduction runs fewer.
 TEST(SchedDfs, ExhaustsCorrectSmallTreesClean) {
   const std::vector<std::string> trees = {
