@@ -163,6 +163,14 @@ std::ostream& operator<<(std::ostream& os, const CheckResult& r) {
             << (r.skipped ? ", skipped" : "");
 }
 
+Explorer dfs_explorer(sched::ExploreOptions options) {
+  return [options](const std::function<void(Done)>& root) -> std::optional<FoundCase> {
+    const sched::ExploreReport rep = sched::explore(root, options);
+    if (!rep.failed || !rep.failure) return std::nullopt;
+    return FoundCase{rep.failure->strategy, rep.failure->cancel_step};
+  };
+}
+
 CheckResult check(const std::function<void(Done)>& root, const CheckOptions& opt,
                   std::source_location site) {
   if (opt.strategies.empty())

@@ -38,6 +38,7 @@
 #include <vector>
 
 #include "fibercheck/run.hpp"
+#include "fibercheck/sched/dfs.hpp"
 
 namespace fibercheck {
 
@@ -56,6 +57,11 @@ struct FoundCase {
 // Searches root's schedules itself (say, the DFS explorer of sched/dfs.hpp) and
 // returns the first failing case, or nullopt when every case it tried was clean.
 using Explorer = std::function<std::optional<FoundCase>(const std::function<void(Done)>& root)>;
+
+// The DFS explorer (fibercheck/sched/dfs.hpp) as an Explorer: every schedule and
+// cancellation point within its bounds, instead of sampled ones.
+//   opt.explorer = fibercheck::dfs_explorer({.max_preemptions = 2});
+[[nodiscard]] Explorer dfs_explorer(sched::ExploreOptions options = {});
 
 struct CheckOptions {
   // Cases to run. Unset: RC_PARAMS max_success, else 500 (a case of a small

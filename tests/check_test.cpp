@@ -326,6 +326,19 @@ TEST(Check, AnExplorerReplacesSamplingAndItsFindIsShrunkAndReported) {
   EXPECT_TRUE(good) << good.report;
 }
 
+TEST(Check, TheDfsExplorerFindsTheLeakAndExhaustsTheFixedPool) {
+  CheckOptions o = quick();
+  fibercheck::sched::ExploreOptions e;
+  e.max_preemptions = 1;
+  e.max_runs = 3000;  // keeps the test short; the leak is found well within it
+  o.explorer = fibercheck::dfs_explorer(e);
+  const CheckResult bad = fibercheck::check([](Done d) { pool(d, true); }, o);
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.report.find("send on chan 'results'"), std::string::npos) << bad.report;
+  const CheckResult good = fibercheck::check([](Done d) { pool(d, false); }, o);
+  EXPECT_TRUE(good) << good;
+}
+
 TEST(CheckCase, LinesRoundTripAndTopologyLinesPointToTheTool) {
   fibercheck::harness::RootCase c;
   c.strategy.kind = fibercheck::sched::StrategyKind::replay;
