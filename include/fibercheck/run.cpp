@@ -162,9 +162,9 @@ Outcome run_here(const std::function<void(Done)>& root, const RunOptions& opt,
   st.record_detail = opt.record_choice_detail;
   st.events = &out.events;
   rt.stack_size = opt.stack_size;
-  rt.reset_ids();
   rt.guard_pages = opt.guard_pages;
   if (opt.guard_pages) detail::arm_overflow_report();
+  rt.reset_ids();
   rt.run = &st;
   s.begin_run(st);
 

@@ -45,14 +45,14 @@ struct RunOptions {
   // (Outcome::choice_detail): what the DFS explorer (sched/dfs.hpp) needs.
   bool record_choice_detail = false;
   std::size_t stack_size = 64 * 1024;  // per fiber; at least 16 KiB (TRAPS 10)
-  std::string root_name = "root";
-};
-
   // Guard-page stacks (protected_fixedsize_stack): a fiber that overflows its stack
   // kills the process with a line naming it, instead of corrupting memory. Costs two
   // mappings a fiber (about 32k fibers at once at most, TRAPS 10). On by default in
   // builds configured with -DFIBERCHECK_GUARD_PAGES=ON.
   bool guard_pages = kGuardPagesByDefault;
+  std::string root_name = "root";
+};
+
 enum class Verdict {
   finished,              // every fiber ended
   quiescent,             // every live fiber is blocked for good: they leaked (or deadlocked)
