@@ -133,15 +133,15 @@ class Runtime {
   RunState* run = nullptr;     // set during fibercheck::run
   std::uint64_t next_id = 1;
   std::size_t stack_size = 64 * 1024;
+  bool guard_pages = false;  // fibers get protected_fixedsize_stack (RunOptions::guard_pages)
+  // Fibers started on this thread stay out of its registry (untracked_thread()).
+  bool untracked = false;
   // A run left fibers that cannot be unwound: this thread must never exit (TRAPS 1).
   bool poisoned = false;
 
   // Virtual time; the real steady clock outside a run.
   [[nodiscard]] std::int64_t now() const;
   void arm(Timer& t, std::int64_t due);
-  bool guard_pages = false;  // fibers get protected_fixedsize_stack (RunOptions::guard_pages)
-  // Fibers started on this thread stay out of its registry (untracked_thread()).
-  bool untracked = false;
   void disarm(Timer& t) noexcept;
   // Records an event when the run keeps a trace.
   void event(EventKind kind, std::uint64_t fiber, std::string detail);
