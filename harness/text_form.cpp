@@ -36,6 +36,9 @@ std::string print(const Topology& t) { return std::string(kTextVersion) + " " + 
 namespace {
 
 constexpr int kMaxDepth = 64;
+// Far above any generated tree (`fibercheck run --size` stops at 5000), far below
+// what a 1 MiB line could spell out and a run could not hold.
+constexpr std::size_t kMaxNodes = 10000;
 
 class Parser {
  public:
@@ -102,6 +105,7 @@ class Parser {
 
   Node node(int depth) {
     if (depth > kMaxDepth) fail("a tree at most " + std::to_string(kMaxDepth) + " levels deep");
+    if (++nodes_ > kMaxNodes) fail("a tree of at most " + std::to_string(kMaxNodes) + " nodes");
     const std::size_t kind_pos = pos_;
     Node n;
     n.kind = name("a kind name");
@@ -155,6 +159,7 @@ class Parser {
 
   std::string_view s_;
   std::size_t pos_ = 0;
+  std::size_t nodes_ = 0;
 };
 
 }  // namespace

@@ -4,6 +4,7 @@
 //
 // Grammar: "fc1 " node; node = kind ["{" name "=" integer {"," ...} "}"]
 // ["(" node {"," node} ")"]. Omitted parameters take the kind's simplest value.
+// A tree has at most 64 levels and 10000 nodes.
 // parse(print(t)) == t for every valid topology.
 #pragma once
 

@@ -22,15 +22,18 @@ Args parse_args(int argc, char** argv, const std::vector<std::string>& with_valu
     if (auto eq = name.find('='); eq != std::string::npos) {
       value = name.substr(eq + 1);
       name = name.substr(0, eq);
+      if (std::find(switches.begin(), switches.end(), name) != switches.end())
+        throw UsageError("argument " + std::to_string(i) + ": option --" + name +
+                         " takes no value; write --" + name + " alone");
       if (std::find(with_value.begin(), with_value.end(), name) == with_value.end())
-        throw UsageError("argument " + std::to_string(i) + ": unknown option --" + name);
+        throw UsageError("argument " + std::to_string(i) + ": unknown option --" + name.substr(0, 40));
     } else if (std::find(with_value.begin(), with_value.end(), name) != with_value.end()) {
       if (i + 1 >= argc) throw UsageError("option --" + name + " expects a value after it");
       value = argv[++i];
     } else if (std::find(switches.begin(), switches.end(), name) != switches.end()) {
       value = "1";
     } else {
-      throw UsageError("argument " + std::to_string(i) + ": unknown option --" + name);
+      throw UsageError("argument " + std::to_string(i) + ": unknown option --" + name.substr(0, 40));
     }
     a.options[name] = value;
   }

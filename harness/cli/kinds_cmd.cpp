@@ -8,7 +8,7 @@
 namespace fibercheck::cli {
 
 int cmd_kinds(const Args& a) {
-  if (!a.positional.empty()) throw UsageError("kinds: unexpected argument '" + a.positional[0] + "'");
+  if (!a.positional.empty()) throw UsageError("kinds: unexpected argument '" + a.positional[0].substr(0, 40) + "'");
   for (const harness::KindInfo& k : harness::kinds()) {
     std::string sig = k.name;
     if (!k.params.empty()) {

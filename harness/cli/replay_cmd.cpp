@@ -1,6 +1,9 @@
 // fibercheck replay: reruns one case line exactly and prints its verdict and
 // report; says plainly when the trace differs from the one the line recorded.
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -12,21 +15,48 @@
 
 namespace fibercheck::cli {
 
+namespace {
+
+constexpr std::size_t kMaxLine = std::size_t{1} << 20;
+
+// The file's first line, read at most kMaxLine + 1 bytes far (so /dev/zero or a
+// huge file is rejected, not slurped); every failure names the file and the cause.
+std::string read_first_line(const std::string& path) {
+  const std::string shown = "'" + path.substr(0, 200) + "'";
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec))
+    throw UsageError("replay: --file " + shown + " is a directory; give the file holding the case line");
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (f == nullptr)
+    throw UsageError("replay: cannot read " + shown + ": " + std::strerror(errno));
+  std::string line;
+  int c = 0;
+  while (line.size() <= kMaxLine && (c = std::getc(f)) != EOF && c != '\n') line.push_back(static_cast<char>(c));
+  const bool failed = std::ferror(f) != 0;
+  const int err = errno;
+  std::fclose(f);
+  if (failed) throw UsageError("replay: cannot read " + shown + ": " + std::strerror(err));
+  if (line.size() > kMaxLine) throw UsageError("replay: the first line of " + shown + " is over 1 MiB");
+  if (line.empty() && c == EOF)
+    throw UsageError("replay: " + shown + " is empty; it should hold a case line (fibercheck-case v1 ...)");
+  return line;
+}
+
+}  // namespace
+
 int cmd_replay(const Args& a) {
   std::string line;
   std::string origin = "the case line";
   if (auto it = a.options.find("file"); it != a.options.end()) {
     if (!a.positional.empty()) throw UsageError("replay: give a case line or --file, not both");
-    std::ifstream in(it->second);
-    if (!in) throw UsageError("replay: cannot read '" + it->second.substr(0, 200) + "'");
-    std::getline(in, line);
-    origin = it->second;
+    line = read_first_line(it->second);
+    origin = it->second.substr(0, 200);
   } else {
     if (a.positional.size() != 1)
       throw UsageError("replay: expected one case line (quote it) or --file F");
     line = a.positional[0];
   }
-  if (line.size() > (1u << 20)) throw UsageError("replay: the case line is over 1 MiB");
+  if (line.size() > kMaxLine) throw UsageError("replay: the case line is over 1 MiB");
   harness::ParsedCase pc;
   try {
     pc = harness::parse_case(line);

@@ -93,7 +93,7 @@ int cmd_run(const Args& a) {
   } else {
     for (const auto& s : harness::suites()) chosen.push_back(&s);
   }
-  if (!a.positional.empty()) throw UsageError("run: unexpected argument '" + a.positional[0] + "'");
+  if (!a.positional.empty()) throw UsageError("run: unexpected argument '" + a.positional[0].substr(0, 40) + "'");
 
   const bool tty = isatty(STDOUT_FILENO);
   std::printf("fibercheck run: seed %llu, strategy %s, trees of up to %zu nodes, %llu cases a suite%s\n",
