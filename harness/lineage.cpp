@@ -99,7 +99,11 @@ std::string lineage_report(const Outcome& o) {
       line += "; done '" + f.done + "' ";
       line += closed == done_closed.end() ? "never closed"
                                           : "closed at step " + std::to_string(closed->second);
-      line += watched ? " and was watched" : " and was not watched";
+      // A fiber joining its children cannot end before they do: it is stuck
+      // because of them, not because it ignored its done.
+      const bool joining = f.blocked_on.rfind("join of", 0) == 0;
+      line += joining ? "; it waits for its children to end"
+                      : watched ? " and was watched" : " and was not watched";
       reason += watched ? "|watched" : "|unwatched";
     } else if (f.state == FiberState::blocked) {
       line += "; it was given no done signal at all";

@@ -31,9 +31,6 @@ const char* kUsage =
     "           --dot F          write the fiber tree as Graphviz DOT to F\n"
     "           --svg F          render it as SVG to F (needs graphviz)\n"
     "  kinds    list every kind; mutants are marked\n"
-    "  help     this text\n"
-    "exit status: 0 all held (clean), 1 a failure (a leak), 2 bad input\n";
-
     "  stress   correct trees on a pool of threads under Boost's multi-thread scheduler\n"
     "           (real races): closing done must end every fiber of every run\n"
     "           --runs N         runs (default 10000)\n"
@@ -44,6 +41,9 @@ const char* kUsage =
     "  stress-leaks  consecutive leaking cases in one process, printing resident memory\n"
     "           --cases N        cases (default 10000)\n"
     "           --unreclaimable K  also K cases that park their thread (default 0)\n"
+    "  help     this text\n"
+    "exit status: 0 all held (clean), 1 a failure (a leak), 2 bad input\n";
+
 }  // namespace
 
 int fibercheck::cli_main(int argc, char** argv) {
@@ -62,13 +62,13 @@ int fibercheck::cli_main(int argc, char** argv) {
     if (a.command == "run") return cmd_run(a);
     if (a.command == "replay") return cmd_replay(a);
     if (a.command == "kinds") return cmd_kinds(a);
+    if (a.command == "stress") return cmd_stress(a);
+    if (a.command == "stress-leaks") return cmd_stress_leaks(a);
     if (a.command == "help" || a.command == "--help" || a.command == "-h") {
       std::fputs(kUsage, stdout);
       return 0;
     }
     throw UsageError("unknown command '" + a.command.substr(0, 40) + "'");
-    if (a.command == "stress") return cmd_stress(a);
-    if (a.command == "stress-leaks") return cmd_stress_leaks(a);
   } catch (const UsageError& e) {
     std::fprintf(stderr, "fibercheck: %s\n", e.what());
     if (argc < 2 || std::string(e.what()).rfind("unknown command", 0) == 0 ||
