@@ -66,7 +66,7 @@ double ns_per_hop(std::size_t capacity, fibercheck::sched::StrategyKind kind,
 
 void core_hop(const Options& o) {
   using fibercheck::sched::StrategyKind;
-  const std::uint64_t values = o.size(o.values, 200000, 1000);
+  const std::uint64_t values = o.pick(o.values, 200000, 1000);
   for (std::size_t cap : {std::size_t{0}, std::size_t{16}}) {
     for (StrategyKind kind : {StrategyKind::fifo, StrategyKind::random}) {
       std::vector<double> samples;

@@ -61,7 +61,7 @@ double boost_ns_per_fiber(std::uint64_t n) {
 }  // namespace
 
 void core_spawn(const Options& o) {
-  const std::uint64_t n = o.size(o.n, 100000, 1000);
+  const std::uint64_t n = o.pick(o.n, 100000, 1000);
   std::vector<double> ours;
   std::vector<double> theirs;
   for (int r = 0; r < o.reps; ++r) {

@@ -71,7 +71,7 @@ double boost_ns_per_step(std::uint64_t m) {
 
 void core_step(const Options& o) {
   using fibercheck::sched::StrategyKind;
-  const std::uint64_t m = o.size(std::nullopt, 50000, 100);
+  const std::uint64_t m = o.pick(std::nullopt, 50000, 100);
   for (StrategyKind kind : {StrategyKind::fifo, StrategyKind::random, StrategyKind::pct}) {
     std::vector<double> samples;
     fibercheck::on_case_thread([&] {

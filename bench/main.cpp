@@ -19,6 +19,8 @@ constexpr Command kCommands[] = {
     {"core-spawn", bench::core_spawn}, {"core-hop", bench::core_hop},
     {"core-step", bench::core_step},   {"tree", bench::tree_cancel},
     {"pipeline", bench::pipeline},     {"leak", bench::leak_verdict},
+    {"cases", bench::property_cases},  {"shrink", bench::shrink_mutants},
+    {"scaling", bench::scaling},
 };
 
 }  // namespace

@@ -34,7 +34,9 @@ bool parse_options(int argc, char** argv, Options& out, std::string& error) {
     if (arg == "--values") size = &out.values;
     if (arg == "--depth") size = &out.depth;
     if (arg == "--stages") size = &out.stages;
-    if (size != nullptr || arg == "--reps") {
+    if (arg == "--size") size = &out.size;
+    if (arg == "--cases") size = &out.cases;
+    if (size != nullptr || arg == "--reps" || arg == "--seed") {
       if (i + 1 >= argc) {
         error = arg + " needs a value";
         return false;
@@ -43,6 +45,8 @@ bool parse_options(int argc, char** argv, Options& out, std::string& error) {
       if (!parse_count(arg, argv[++i], v, error)) return false;
       if (size != nullptr) {
         *size = v;
+      } else if (arg == "--seed") {
+        out.seed = v;
       } else {
         out.reps = static_cast<int>(v > 1000 ? 1000 : v);
       }
@@ -67,7 +71,7 @@ bool parse_options(int argc, char** argv, Options& out, std::string& error) {
 
 std::string usage() {
   return "usage: fibercheck_bench <command> [--reps R] [--smoke] [--n N] [--values V] "
-         "[--depth D] [--stages S] [--wall]\n"
+         "[--depth D] [--stages S] [--size K] [--cases C] [--seed X] [--wall]\n"
          "commands:\n"
          "  core-spawn  create+join per fiber, fibercheck beside Boost round_robin (--n, 100000)\n"
          "  core-hop    ns per channel hop, cap 0 and 16, fifo and random (--values, 200000)\n"
@@ -75,6 +79,11 @@ std::string usage() {
          "  tree        spawn and cancel a complete binary tree of 2^D-1 fibers (--depth, 17)\n"
          "  pipeline    1000 stages x 1000 values, unbuffered, done watched (--stages, --values)\n"
          "  leak        seconds from run start to the verdict on doWork(nil)\n"
+         "  cases       random correct trees (--size, 30) generated, run, cancelled and checked\n"
+         "              empty, as the cancellation property does (--cases a repetition, 2000)\n"
+         "  shrink      each mutant planted in a random tree of --size nodes (200), caught and\n"
+         "              shrunk to its minimal case\n"
+         "  scaling     the tree for depth 10, 12, ..., 20 (--depth sets the largest)\n"
          "  all         every command above\n"
          "Each line is `name key=value ...`; figures are medians of --reps runs (default 5).\n"
          "--smoke makes every size tiny. Times are the measuring thread's CPU time (robust\n"

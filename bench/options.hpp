@@ -1,7 +1,7 @@
 // options.hpp: the command line of fibercheck_bench.
 //
 //   fibercheck_bench <command> [--reps R] [--smoke] [--n N] [--values V]
-//                    [--depth D] [--stages S] [--wall]
+//                    [--depth D] [--stages S] [--size K] [--cases C] [--seed X] [--wall]
 //
 // Sizes left unset take each command's default, or a tiny size under --smoke.
 #pragma once
@@ -23,9 +23,12 @@ struct Options {
   std::optional<std::uint64_t> values;
   std::optional<std::uint64_t> depth;   // tree: levels of the binary tree
   std::optional<std::uint64_t> stages;  // pipeline: stages
+  std::optional<std::uint64_t> size;    // cases: nodes a tree (shrink: nodes before planting)
+  std::optional<std::uint64_t> cases;   // cases: cases a repetition
+  std::uint64_t seed = 1;               // cases, shrink: the first case seed (printed to stderr)
 
   // The flag's value if given, else the smoke size under --smoke, else the default.
-  [[nodiscard]] std::uint64_t size(const std::optional<std::uint64_t>& flag, std::uint64_t normal,
+  [[nodiscard]] std::uint64_t pick(const std::optional<std::uint64_t>& flag, std::uint64_t normal,
                                    std::uint64_t tiny) const {
     return flag ? *flag : (smoke ? tiny : normal);
   }

@@ -68,8 +68,8 @@ double ns_per_hop(std::uint64_t stages, std::uint64_t values) {
 }  // namespace
 
 void pipeline(const Options& o) {
-  const std::uint64_t stages = o.size(o.stages, 1000, 10);
-  const std::uint64_t values = o.size(o.command == "pipeline" ? o.values : std::nullopt, 1000, 10);
+  const std::uint64_t stages = o.pick(o.stages, 1000, 10);
+  const std::uint64_t values = o.pick(o.command == "pipeline" ? o.values : std::nullopt, 1000, 10);
   std::vector<double> samples;
   fibercheck::on_case_thread([&] {
     for (int r = 0; r < o.reps; ++r) samples.push_back(ns_per_hop(stages, values));

@@ -40,13 +40,9 @@ void node(const fibercheck::Done& done, std::uint64_t level, Tree& t) {
   done.wait();
 }
 
-struct Sample {
-  double spawn_ns = 0;
-  double cancel_ns = 0;
-  double rss_bytes = 0;
-};
+}  // namespace
 
-Sample run_tree(std::uint64_t depth) {
+TreeSample run_tree(std::uint64_t depth) {
   Tree t;
   t.n = (std::uint64_t{1} << depth) - 1;
   fibercheck::RunOptions opt;
@@ -72,19 +68,17 @@ Sample run_tree(std::uint64_t depth) {
   if (t.started != t.n || !out.cancelled_at_step)
     throw std::runtime_error("tree: not every node started before the root's done closed");
   const auto n = static_cast<double>(t.n);
-  return Sample{ns_between(t.start, t.all_started) / n, ns_between(t.cancel, t.end) / n,
+  return TreeSample{ns_between(t.start, t.all_started) / n, ns_between(t.cancel, t.end) / n,
                 (static_cast<double>(t.rss_peak) - static_cast<double>(rss_before)) / n};
 }
 
-}  // namespace
-
 void tree_cancel(const Options& o) {
-  const std::uint64_t depth = o.size(o.depth, 17, 6);
-  if (depth > 24) throw std::invalid_argument("tree: --depth above 24 would need 2^24 fibers");
+  const std::uint64_t depth = o.pick(o.depth, 17, 6);
+  if (depth < 2 || depth > 24) throw std::invalid_argument("tree: --depth must be 2..24");
   std::vector<double> spawn, cancel, rss;
   fibercheck::on_case_thread([&] {
     for (int r = 0; r < o.reps; ++r) {
-      const Sample s = run_tree(depth);
+      const TreeSample s = run_tree(depth);
       spawn.push_back(s.spawn_ns);
       cancel.push_back(s.cancel_ns);
       rss.push_back(s.rss_bytes);

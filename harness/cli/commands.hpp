@@ -10,7 +10,7 @@ int cmd_run(const Args& a);
 int cmd_run_dfs(const Args& a);  // run --strategy dfs
 int cmd_replay(const Args& a);
 int cmd_kinds(const Args& a);
-
 int cmd_stress(const Args& a);
 int cmd_stress_leaks(const Args& a);
+
 }  // namespace fibercheck::cli
