@@ -15,6 +15,12 @@ namespace fibercheck::harness {
 
 [[nodiscard]] std::string case_line(const CaseSpec& c, const CaseOutcome* produced = nullptr);
 
+// The fields every case line starts with: "fibercheck-case v1 strategy=... cancel=...
+// max-steps=N", shared by topology cases and check()'s root cases (check_case.hpp).
+[[nodiscard]] std::string case_line_schedule(const sched::StrategySpec& strategy,
+                                             std::optional<std::uint64_t> cancel_step,
+                                             bool cancel_when_idle, std::uint64_t max_steps);
+
 struct ParsedCase {
   CaseSpec spec;
   std::optional<std::uint64_t> trace_hash;  // what the case produced when it was printed

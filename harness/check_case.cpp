@@ -3,6 +3,7 @@
 #include <cerrno>
 #include <cstdlib>
 
+#include "case_line.hpp"
 #include "text_form.hpp"
 
 namespace fibercheck::harness {
@@ -19,20 +20,7 @@ RunOptions RootCase::run_options(std::size_t stack_size, bool trace) const {
 }
 
 std::string root_case_line(const RootCase& c) {
-  std::string s = "fibercheck-case v1 strategy=" + sched::to_string(c.strategy.kind);
-  if (c.strategy.kind == sched::StrategyKind::replay) {
-    s += " choices=";
-    for (std::size_t i = 0; i < c.strategy.choices.size(); ++i)
-      s += (i ? "." : "") + std::to_string(c.strategy.choices[i]);
-    if (c.strategy.choices.empty()) s += "-";
-  } else {
-    s += " seed=" + std::to_string(c.strategy.seed);
-  }
-  if (c.strategy.kind == sched::StrategyKind::pct)
-    s += " pct-depth=" + std::to_string(c.strategy.pct_depth);
-  s += " cancel=" + (c.cancel_step ? std::to_string(*c.cancel_step) : std::string("none"));
-  if (!c.cancel_when_idle) s += " cancel-when-idle=0";
-  s += " max-steps=" + std::to_string(c.max_steps);
+  std::string s = case_line_schedule(c.strategy, c.cancel_step, c.cancel_when_idle, c.max_steps);
   if (c.trace_hash) s += " trace=" + hex(*c.trace_hash);
   s += " root=" + c.root;
   return s;
