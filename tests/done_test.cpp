@@ -21,7 +21,7 @@ namespace {
 
 // True once a fiber has registered a wait on `d`.
 bool has_waiter(const Done& d) {
-  std::lock_guard<boost::fibers::mutex> lk(d.state()->m);
+  std::lock_guard<fibercheck::detail::ObjectLock> lk(d.state()->m);
   return !d.state()->waiters.empty();
 }
 

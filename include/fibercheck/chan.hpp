@@ -6,8 +6,8 @@
 // done signal and return a Status instead of throwing: ok, closed (a send found the
 // channel closed, or a receive found it closed and drained), or cancelled (done
 // closed first; when both are possible at once, the choice is the scheduler's).
-// Move-only T is supported. Built on boost::fibers::mutex, not Boost's channels
-// (TRAPS 4). Safe across threads.
+// Move-only T is supported. Built on Boost.Fiber's spinlock and context wakers, not
+// Boost's channels (TRAPS 4). Safe across threads.
 //
 // Ordering: a value's construction happens before the receive that returns it.
 #pragma once
@@ -158,12 +158,12 @@ class Chan {
   [[nodiscard]] std::string name() const { return state_ ? state_->name() : "nil"; }
   [[nodiscard]] std::size_t size() const {
     if (!state_) return 0;
-    std::lock_guard<boost::fibers::mutex> lk(state_->m);
+    std::lock_guard<detail::ObjectLock> lk(state_->m);
     return state_->buffered_locked();
   }
   [[nodiscard]] bool closed() const {
     if (!state_) return false;
-    std::lock_guard<boost::fibers::mutex> lk(state_->m);
+    std::lock_guard<detail::ObjectLock> lk(state_->m);
     return state_->closed_locked();
   }
 

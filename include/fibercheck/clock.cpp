@@ -42,13 +42,13 @@ Status sleep_for(const Done& done, Duration d) {
   if (ds) {
     w.nodes = &node;
     w.node_count = 1;
-    std::lock_guard<boost::fibers::mutex> lk(ds->m);
+    std::lock_guard<detail::ObjectLock> lk(ds->m);
     if (ds->is_closed.load(std::memory_order_relaxed)) return Status::cancelled;
     ds->waiters.push_back(node);
   }
   const int fired = w.block(deadline);
   if (ds) {
-    std::lock_guard<boost::fibers::mutex> lk(ds->m);
+    std::lock_guard<detail::ObjectLock> lk(ds->m);
     ds->waiters.remove(node);
   }
   if (fired == detail::kUnwind) throw detail::Unwind{};

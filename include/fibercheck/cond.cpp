@@ -17,7 +17,7 @@ class CondState final : public Waitable {
 
   const std::string name;
   std::string mutex_name;  // of the latest waiter: one condvar goes with one mutex
-  boost::fibers::mutex m;
+  ObjectLock m;
   WaitList waiters;
 };
 
@@ -52,7 +52,7 @@ Status CondVar::wait(std::unique_lock<Mutex>& lk, const Done& cancel) const {
 
 void CondVar::notify_one() const {
   detail::touch_all();
-  std::lock_guard<boost::fibers::mutex> lk(state_->m);
+  std::lock_guard<detail::ObjectLock> lk(state_->m);
   if (detail::WaitNode* n = state_->waiters.claim_first()) {
     n->result = Status::ok;
     n->waiter->wake();
@@ -61,7 +61,7 @@ void CondVar::notify_one() const {
 
 void CondVar::notify_all() const {
   detail::touch_all();
-  std::lock_guard<boost::fibers::mutex> lk(state_->m);
+  std::lock_guard<detail::ObjectLock> lk(state_->m);
   while (detail::WaitNode* n = state_->waiters.claim_first()) {
     n->result = Status::ok;
     n->waiter->wake();

@@ -37,7 +37,7 @@ struct DeadlineTimer final : Timer {
   std::shared_ptr<DoneState> unlink() {
     auto s = state.lock();
     if (s) {
-      std::lock_guard<boost::fibers::mutex> lk(s->m);
+      std::lock_guard<detail::ObjectLock> lk(s->m);
       if (s->deadline_timer == this) s->deadline_timer = nullptr;
     }
     return s;
@@ -56,7 +56,7 @@ void DoneState::drop_timer_locked() noexcept {
 DoneState::~DoneState() {
   drop_timer_locked();
   if (parent) {
-    std::lock_guard<boost::fibers::mutex> lk(parent->m);
+    std::lock_guard<detail::ObjectLock> lk(parent->m);
     if (prev_sibling) {
       prev_sibling->next_sibling = next_sibling;
     } else if (parent->first_child == this) {
@@ -86,7 +86,7 @@ void DoneState::attach(const std::shared_ptr<DoneState>& p) {
   bool parent_closed;
   CloseReason why;
   {
-    std::lock_guard<boost::fibers::mutex> lk(p->m);
+    std::lock_guard<detail::ObjectLock> lk(p->m);
     parent_closed = p->is_closed.load(std::memory_order_acquire);
     why = p->reason;
     if (!parent_closed) {
@@ -109,7 +109,7 @@ bool DoneState::close(CloseReason why) noexcept {
   for (;;) {
     std::stop_source* to_stop = nullptr;
     {
-      std::lock_guard<boost::fibers::mutex> lk(cur->m);
+      std::lock_guard<detail::ObjectLock> lk(cur->m);
       if (!cur->is_closed.load(std::memory_order_relaxed)) {
         if (cur == this) first = true;
         cur->reason = why;
@@ -151,7 +151,7 @@ bool Done::closed() const noexcept {
 
 CloseReason Done::reason() const noexcept {
   if (!closed()) return CloseReason::open;
-  std::lock_guard<boost::fibers::mutex> lk(state_->m);
+  std::lock_guard<detail::ObjectLock> lk(state_->m);
   return state_->reason;
 }
 
@@ -171,13 +171,13 @@ void Done::wait() const {
   w.nodes = &node;
   w.node_count = 1;
   if (state_) {
-    std::lock_guard<boost::fibers::mutex> lk(state_->m);
+    std::lock_guard<detail::ObjectLock> lk(state_->m);
     if (state_->is_closed.load(std::memory_order_relaxed)) return;
     state_->waiters.push_back(node);
   }
   int fired = w.block();
   if (state_) {
-    std::lock_guard<boost::fibers::mutex> lk(state_->m);
+    std::lock_guard<detail::ObjectLock> lk(state_->m);
     state_->waiters.remove(node);
   }
   if (fired == detail::kUnwind) throw detail::Unwind{};
@@ -197,7 +197,7 @@ std::stop_token Done::stop_token() const {
   bool closed_now;
   std::stop_token tok;
   {
-    std::lock_guard<boost::fibers::mutex> lk(state_->m);
+    std::lock_guard<detail::ObjectLock> lk(state_->m);
     if (!state_->stop) state_->stop = std::make_unique<std::stop_source>();
     closed_now = state_->is_closed.load(std::memory_order_relaxed);
     tok = state_->stop->get_token();
@@ -252,7 +252,7 @@ DoneSource with_deadline(const Done& parent, std::chrono::nanoseconds at, std::s
     auto* t = new detail::DeadlineTimer;
     t->state = src.state_;
     {
-      std::lock_guard<boost::fibers::mutex> lk(s.m);
+      std::lock_guard<detail::ObjectLock> lk(s.m);
       s.deadline_timer = t;
       s.timer_run = rt.run;
     }

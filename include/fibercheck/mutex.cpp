@@ -1,7 +1,6 @@
 #include "fibercheck/mutex.hpp"
 
 #include <algorithm>
-#include <boost/fiber/mutex.hpp>
 #include <mutex>
 #include <optional>
 #include <system_error>
@@ -85,7 +84,7 @@ class LockState final : public Waitable {
     return rw ? "lock of rwmutex" : "lock of mutex";
   }
 
-  boost::fibers::mutex m_;
+  ObjectLock m_;
   std::optional<Holder> writer_;
   std::vector<Holder> readers_;
   WaitList waiters_;  // WaitOp::lock or WaitOp::rlock; slot: the waiter's Holder
@@ -125,7 +124,7 @@ void LockState::acquire(bool shared) {
   w.nodes = &node;
   w.node_count = 1;
   {
-    std::lock_guard<boost::fibers::mutex> lk(m_);
+    std::lock_guard<detail::ObjectLock> lk(m_);
     if (free_for_locked(shared)) {
       take_locked(std::move(self), shared);
       return;
@@ -134,7 +133,7 @@ void LockState::acquire(bool shared) {
   }
   if (w.block() == kUnwind) {
     {
-      std::lock_guard<boost::fibers::mutex> lk(m_);
+      std::lock_guard<detail::ObjectLock> lk(m_);
       waiters_.remove(node);
       hand_off_locked();  // a writer leaving the queue may let the readers behind it in
     }
@@ -147,14 +146,14 @@ bool LockState::try_acquire(bool shared) {
   enter(shared ? "try_lock_shared of rwmutex" : (rw ? "try_lock of rwmutex" : "try_lock of mutex"),
         name);
   Holder self = me();
-  std::lock_guard<boost::fibers::mutex> lk(m_);
+  std::lock_guard<detail::ObjectLock> lk(m_);
   if (!free_for_locked(shared)) return false;
   take_locked(std::move(self), shared);
   return true;
 }
 
 void LockState::release(bool shared) {
-  std::lock_guard<boost::fibers::mutex> lk(m_);
+  std::lock_guard<detail::ObjectLock> lk(m_);
   if (shared) {
     if (readers_.empty())
       throw std::system_error(

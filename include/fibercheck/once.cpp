@@ -24,7 +24,7 @@ class OnceState final : public Waitable {
   }
 
   const std::string name;
-  boost::fibers::mutex m;
+  ObjectLock m;
   bool completed = false;
   bool running = false;
   std::uint64_t runner = 0;  // fiber id; 0: a main context
@@ -69,7 +69,7 @@ bool Once::begin() const {
 }
 
 void Once::finish(bool completed) const noexcept {
-  std::lock_guard<boost::fibers::mutex> lk(state_->m);
+  std::lock_guard<detail::ObjectLock> lk(state_->m);
   state_->running = false;
   state_->completed = completed;
   while (detail::WaitNode* n = state_->waiters.claim_first()) {
@@ -79,7 +79,7 @@ void Once::finish(bool completed) const noexcept {
 }
 
 bool Once::done() const {
-  std::lock_guard<boost::fibers::mutex> lk(state_->m);
+  std::lock_guard<detail::ObjectLock> lk(state_->m);
   return state_->completed;
 }
 

@@ -19,22 +19,35 @@ struct NilChan final : Waitable {
 const NilChan kNil;
 
 // Every lock a select needs, taken in address order (Go's lockorder) so that two
-// selects over the same channels cannot deadlock across threads.
+// selects over the same channels cannot deadlock across threads. A few locks live
+// inline: a channel operation (one channel and done) allocates nothing.
 class LockSet {
  public:
-  void add(boost::fibers::mutex* m) {
-    if (m && std::find(locks_.begin(), locks_.end(), m) == locks_.end()) locks_.push_back(m);
+  void add(ObjectLock* m) {
+    if (m == nullptr || std::find(begin(), end(), m) != end()) return;
+    if (n_ < kInline) {
+      inline_[n_++] = m;
+      return;
+    }
+    if (more_.empty()) more_.assign(inline_, inline_ + n_);
+    more_.push_back(m);
+    ++n_;
   }
   void lock() {
-    std::sort(locks_.begin(), locks_.end());
-    for (auto* m : locks_) m->lock();
+    std::sort(begin(), end());
+    for (auto* it = begin(); it != end(); ++it) (*it)->lock();
   }
   void unlock() {
-    for (auto it = locks_.rbegin(); it != locks_.rend(); ++it) (*it)->unlock();
+    for (auto* it = end(); it != begin();) (*--it)->unlock();
   }
 
  private:
-  std::vector<boost::fibers::mutex*> locks_;
+  static constexpr std::size_t kInline = 4;
+  ObjectLock** begin() { return more_.empty() ? inline_ : more_.data(); }
+  ObjectLock** end() { return begin() + n_; }
+  ObjectLock* inline_[kInline] = {};
+  std::size_t n_ = 0;
+  std::vector<ObjectLock*> more_;
 };
 
 Status complete_locked(const SelectCase& c) {
@@ -109,7 +122,13 @@ SelectResult select_impl(const SelectCase* cases, int n, const Done* done, bool 
 
   // Block: one node per case (nil channels included, for the census), plus done.
   Waiter w;
-  std::vector<WaitNode> nodes(static_cast<std::size_t>(n) + 1);
+  WaitNode inline_nodes[4];
+  std::vector<WaitNode> more_nodes;
+  WaitNode* nodes = inline_nodes;
+  if (n + 1 > 4) {
+    more_nodes.resize(static_cast<std::size_t>(n) + 1);
+    nodes = more_nodes.data();
+  }
   for (int i = 0; i < n; ++i) {
     WaitNode& node = nodes[static_cast<std::size_t>(i)];
     node.waiter = &w;
@@ -129,7 +148,7 @@ SelectResult select_impl(const SelectCase* cases, int n, const Done* done, bool 
     ds->waiters.push_back(node);
     count = n + 1;
   }
-  w.nodes = nodes.data();
+  w.nodes = nodes;
   w.node_count = count;
   locks.unlock();
 
@@ -154,7 +173,7 @@ SelectResult select_impl(const SelectCase* cases, int n, const Done* done, bool 
 
 bool ChanBase::close() {
   touch_all();
-  std::lock_guard<boost::fibers::mutex> lk(m);
+  std::lock_guard<detail::ObjectLock> lk(m);
   if (closed_) return false;
   closed_ = true;
   // Receivers see closed only once the buffer is drained; with waiting receivers it is empty.

@@ -1,7 +1,7 @@
 // threads.hpp: fibercheck's primitives under Boost's multi-thread schedulers.
 //
-// Done signals, channels, select, scopes, mutexes and wait groups lock with
-// boost::fibers::mutex and wake through Boost's condition variables, so fibers on
+// Done signals, channels, select, scopes, mutexes and wait groups lock with Boost's
+// spinlock and wake through the waker of the blocked fiber's context, so fibers on
 // different threads (boost::fibers::algo::work_stealing or shared_work, where a
 // fiber may also move between threads) can share them, and a plain thread may
 // close a DoneSource. What is per thread is the census and the deterministic

@@ -17,7 +17,7 @@ class WaitGroupState final : public Waitable {
   }
 
   const std::string name;
-  boost::fibers::mutex m;
+  ObjectLock m;
   std::int64_t count = 0;
   WaitList waiters;
 };
@@ -31,7 +31,7 @@ WaitGroup::WaitGroup(std::string name)
 
 void WaitGroup::add(std::int64_t delta) const {
   detail::touch_all();
-  std::lock_guard<boost::fibers::mutex> lk(state_->m);
+  std::lock_guard<detail::ObjectLock> lk(state_->m);
   if (state_->count + delta < 0)
     throw std::invalid_argument("fibercheck: negative counter for waitgroup '" + state_->name +
                                 "'");
@@ -54,7 +54,7 @@ Status WaitGroup::wait(const Done& cancel) const {
 }
 
 std::int64_t WaitGroup::outstanding() const {
-  std::lock_guard<boost::fibers::mutex> lk(state_->m);
+  std::lock_guard<detail::ObjectLock> lk(state_->m);
   return state_->count;
 }
 

@@ -2,7 +2,6 @@
 // a done signal: the shape of WaitGroup::wait, CondVar::wait and Once's waiters.
 #pragma once
 
-#include <boost/fiber/mutex.hpp>
 #include <utility>
 
 #include "fibercheck/detail/done_state.hpp"
@@ -12,7 +11,7 @@ namespace fibercheck::detail {
 
 // The object side of a wait: its lock, its list, what the census calls it.
 struct BlockOn {
-  boost::fibers::mutex& m;
+  ObjectLock& m;
   WaitList& list;
   const Waitable& object;
   WaitOp op = WaitOp::other;
@@ -21,7 +20,7 @@ struct BlockOn {
 // Locks the object's and the done's mutex in address order (as select does).
 class LockPair {
  public:
-  LockPair(boost::fibers::mutex* a, boost::fibers::mutex* b) : a_(a), b_(b) {
+  LockPair(ObjectLock* a, ObjectLock* b) : a_(a), b_(b) {
     if (b_ != nullptr && b_ < a_) std::swap(a_, b_);
     a_->lock();
     if (b_) b_->lock();
@@ -34,8 +33,8 @@ class LockPair {
   }
 
  private:
-  boost::fibers::mutex* a_;
-  boost::fibers::mutex* b_;
+  ObjectLock* a_;
+  ObjectLock* b_;
 };
 
 // With both locks held: returns Status::ok if ready_locked() says so, else

@@ -2,7 +2,6 @@
 // select engine drives. Every method ending in _locked needs `m` held.
 #pragma once
 
-#include <boost/fiber/mutex.hpp>
 #include <cstddef>
 #include <string>
 
@@ -37,7 +36,7 @@ class ChanBase : public Waitable {
   bool close();
   std::string describe(WaitOp op) const override;
 
-  boost::fibers::mutex m;
+  ObjectLock m;
   WaitList recvq_;
   WaitList sendq_;
 

@@ -2,7 +2,6 @@
 #pragma once
 
 #include <atomic>
-#include <boost/fiber/mutex.hpp>
 #include <memory>
 #include <optional>
 #include <functional>
@@ -28,7 +27,7 @@ class DoneState final : public Waitable, public std::enable_shared_from_this<Don
   bool close(CloseReason why) noexcept;
   std::string describe(WaitOp op) const override;
 
-  boost::fibers::mutex m;
+  ObjectLock m;
   std::atomic<bool> is_closed{false};
   CloseReason reason = CloseReason::open;
   std::string name;

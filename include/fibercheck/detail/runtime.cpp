@@ -4,6 +4,7 @@
 #include <chrono>
 #include <exception>
 #include <stdexcept>
+#include <typeinfo>
 
 #include "fibercheck/detail/scheduler.hpp"
 #include "fibercheck/sched/rng.hpp"
@@ -30,8 +31,11 @@ FiberProps::~FiberProps() {
 FiberProps* current_fiber() noexcept {
   boost::fibers::fiber_properties* props = boost::fibers::context::active()->get_properties();
   if (props == nullptr) return nullptr;
-  auto* p = dynamic_cast<FiberProps*>(props);
-  return (p != nullptr && !p->internal) ? p : nullptr;
+  // FiberProps is final: comparing the dynamic type is exact and cheaper than a
+  // dynamic_cast (another algorithm_with_properties may have its own properties).
+  if (typeid(*props) != typeid(FiberProps)) return nullptr;
+  auto* p = static_cast<FiberProps*>(props);
+  return p->internal ? nullptr : p;
 }
 
 void Runtime::adopt(FiberProps& p, FiberProps* parent) {
@@ -186,9 +190,14 @@ std::string Waiter::describe() const {
 }
 
 void Waiter::wake() {
-  std::lock_guard<boost::fibers::mutex> lk(m);
+  // Wakes under the lock, as Boost's wait_queue does: a fiber that timed out cannot
+  // return (and take the waiter off its stack) until wake() is done with it.
+  boost::fibers::detail::spinlock_lock lk(splk);
   signaled = true;
-  cv.notify_one();
+  if (parked) {
+    parked = false;
+    waker.wake();
+  }
 }
 
 int Waiter::block(std::optional<std::int64_t> deadline_ns) {
@@ -207,16 +216,22 @@ int Waiter::block(std::optional<std::int64_t> deadline_ns) {
     if (rt.run && rt.run->record_events) rt.event(EventKind::block, self->id, describe());
   }
   {
-    std::unique_lock<boost::fibers::mutex> lk(m);
+    boost::fibers::context* active = boost::fibers::context::active();
+    boost::fibers::detail::spinlock_lock lk(splk);
     while (!signaled) {
+      waker = active->create_waker();
+      parked = true;
       if (deadline_ns && !virtual_time) {
         std::chrono::steady_clock::time_point tp{std::chrono::nanoseconds(*deadline_ns)};
-        if (cv.wait_until(lk, tp) == boost::fibers::cv_status::timeout && !signaled &&
-            try_claim(kTimeout)) {
-          break;
+        const bool woken = active->wait_until(tp, lk, boost::fibers::waker(waker));
+        lk.lock();
+        if (!woken) {
+          parked = false;
+          if (!signaled && try_claim(kTimeout)) break;
         }
       } else {
-        cv.wait(lk);
+        active->suspend(lk);  // unlocks; wake() schedules this fiber again
+        lk.lock();
       }
     }
   }

@@ -9,8 +9,8 @@
 #pragma once
 
 #include <atomic>
-#include <boost/fiber/condition_variable.hpp>
-#include <boost/fiber/mutex.hpp>
+#include <boost/fiber/detail/spinlock.hpp>
+#include <boost/fiber/waker.hpp>
 #include <chrono>
 #include <cstdint>
 #include <optional>
@@ -22,6 +22,12 @@
 namespace fibercheck::detail {
 
 struct FiberProps;
+
+// The lock of every object a fiber can wait on (channel, done, scope, ...). Held only
+// for a few instructions and never across a switch, so Boost's spinlock (what Boost's
+// own channels use) is enough, across threads too; boost::fibers::mutex would also
+// look up the running context and its owner on every lock and unlock.
+using ObjectLock = boost::fibers::detail::spinlock;
 
 enum class WaitOp { recv, send, done, join, sleep, other, lock, rlock };
 
@@ -77,10 +83,14 @@ class WaitList {
   WaitNode* tail_ = nullptr;
 };
 
+// Parks its fiber directly on Boost's context (a waker and the context's own suspend),
+// as Boost's condition variables do inside, without a mutex and wait queue on top:
+// one spinlock and one switch a wait.
 struct Waiter {
   std::atomic<int> fired{kPending};
-  boost::fibers::mutex m;
-  boost::fibers::condition_variable cv;
+  boost::fibers::detail::spinlock splk;  // guards signaled, parked and waker
+  boost::fibers::waker waker;            // valid while parked
+  bool parked = false;
   bool signaled = false;
   bool unwindable = true;  // false inside destructors: such a wait must finish normally
   WaitNode* nodes = nullptr;  // the operation's nodes, for the census
