@@ -1,6 +1,9 @@
 #include "fibercheck/scope.hpp"
 
 #include <cstdio>
+#include <cstdlib>
+#include <new>
+#include <vector>
 #include <mutex>
 #if __has_include(<rapidcheck/detail/Results.h>)
 #include <rapidcheck/detail/Results.h>
@@ -29,11 +32,11 @@ class ScopeState final : public Waitable, public std::enable_shared_from_this<Sc
   }
 
   void child_started() {
-    std::lock_guard<boost::fibers::mutex> lk(m);
+    std::lock_guard<detail::ObjectLock> lk(m);
     ++live;
   }
   void child_exited(const std::string& path, std::exception_ptr error) noexcept {
-    std::lock_guard<boost::fibers::mutex> lk(m);
+    std::lock_guard<detail::ObjectLock> lk(m);
     if (error && !first_error) {
       first_error = error;
       error_path = path;
@@ -46,13 +49,17 @@ class ScopeState final : public Waitable, public std::enable_shared_from_this<Sc
     }
   }
 
-  boost::fibers::mutex m;
+  ObjectLock m;
   std::string name;
   std::size_t live = 0;
   WaitList joiners;
   std::exception_ptr first_error;
   std::string error_path;
   bool error_taken = false;
+  // The fiber that created the scope (nullptr: a main context): it cannot be one of
+  // the scope's own descendants, so its destructor skips the lineage walk.
+  const FiberProps* creator = nullptr;
+  std::uint64_t creator_id = 0;
 };
 
 boost::fibers::fiber_properties* as_properties(FiberProps* p) noexcept { return p; }
@@ -60,6 +67,68 @@ boost::fibers::fiber_properties* as_properties(FiberProps* p) noexcept { return 
 std::size_t stack_size() noexcept { return Runtime::get().stack_size; }
 
 bool guard_pages() noexcept { return Runtime::get().guard_pages; }
+
+namespace {
+constexpr std::size_t kPage = 4096;
+constexpr std::size_t kPoolBytes = std::size_t{64} << 20;
+
+// One thread's free stacks, all of one size (a run sets the size for its thread).
+// Boost's scheduler may free fibers' stacks after this pool's thread_local is gone
+// (its own is destroyed later): t_pool_gone sends those straight to free().
+thread_local bool t_pool_gone = false;
+struct StackPool {
+  std::size_t size = 0;
+  std::vector<void*> free;
+  ~StackPool() {
+    for (void* p : free) std::free(p);
+    t_pool_gone = true;
+  }
+};
+thread_local StackPool t_stacks;
+}  // namespace
+
+std::size_t pooled_stack_limit() noexcept { return kPoolBytes; }
+
+boost::context::stack_context take_stack(std::size_t size) {
+  size = (size + kPage - 1) / kPage * kPage;
+  StackPool& pool = t_stacks;
+  void* base = nullptr;
+  if (!t_pool_gone && pool.size == size && !pool.free.empty()) {
+    base = pool.free.back();
+    pool.free.pop_back();
+  } else {
+    base = std::aligned_alloc(kPage, size);
+    if (base == nullptr) throw std::bad_alloc();
+  }
+  boost::context::stack_context sc;
+  sc.size = size;
+  sc.sp = static_cast<char*>(base) + size;
+  return sc;
+}
+
+void give_stack(boost::context::stack_context& sc) noexcept {
+  void* base = static_cast<char*>(sc.sp) - sc.size;
+  if (t_pool_gone) {
+    std::free(base);
+    return;
+  }
+  StackPool& pool = t_stacks;
+  if (pool.size != sc.size) {
+    // Another size now: the pool follows the most recent one.
+    for (void* p : pool.free) std::free(p);
+    pool.free.clear();
+    pool.size = sc.size;
+  }
+  if ((pool.free.size() + 1) * sc.size > kPoolBytes) {
+    std::free(base);
+    return;
+  }
+  try {
+    pool.free.push_back(base);
+  } catch (...) {
+    std::free(base);
+  }
+}
 
 void note_guard(FiberProps* p, const boost::context::stack_context& sc) noexcept {
   // protected_fixedsize_stack puts one inaccessible page at the low end of its mapping.
@@ -136,6 +205,10 @@ Scope::Scope(const Done& parent, std::string name) : source_(parent, [&] {
   return p ? p->path : std::string("scope");
 }()) {
   state_ = std::make_shared<detail::ScopeState>(source_.done().name());
+  if (const detail::FiberProps* p = detail::current_fiber()) {
+    state_->creator = p;
+    state_->creator_id = p->id;
+  }
 }
 
 namespace {
@@ -144,7 +217,9 @@ namespace {
 // would wait for that fiber, which waits for the caller.
 detail::FiberProps* child_in_own_lineage(const detail::ScopeState* scope) {
   detail::Runtime& rt = detail::Runtime::get();
-  for (detail::FiberProps* p = detail::current_fiber(); p != nullptr;) {
+  detail::FiberProps* self = detail::current_fiber();
+  if (self != nullptr && self == scope->creator && self->id == scope->creator_id) return nullptr;
+  for (detail::FiberProps* p = self; p != nullptr;) {
     if (p->scope == scope) return p->exited ? nullptr : p;
     // A go() fiber's parent does not wait for it: the chain of waits ends there.
     // Outside a run there is no id index: only the calling fiber itself is checked.
@@ -178,7 +253,7 @@ Scope::~Scope() {
     return;
   }
   wait_children(false);
-  std::lock_guard<boost::fibers::mutex> lk(state_->m);
+  std::lock_guard<detail::ObjectLock> lk(state_->m);
   if (state_->first_error && !state_->error_taken && std::uncaught_exceptions() == 0) {
     // The exception had no join to come back from: fail the run with it.
     detail::Runtime& rt = detail::Runtime::get();
@@ -201,13 +276,13 @@ void Scope::wait_children(bool unwindable) {
     w.nodes = &node;
     w.node_count = 1;
     {
-      std::lock_guard<boost::fibers::mutex> lk(state_->m);
+      std::lock_guard<detail::ObjectLock> lk(state_->m);
       if (state_->live == 0) return;
       state_->joiners.push_back(node);
     }
     int fired = w.block();
     {
-      std::lock_guard<boost::fibers::mutex> lk(state_->m);
+      std::lock_guard<detail::ObjectLock> lk(state_->m);
       state_->joiners.remove(node);
     }
     if (fired == detail::kUnwind) throw detail::Unwind{};
@@ -218,7 +293,7 @@ void Scope::join() {
   detail::check_unwind();
   detail::sched_point();
   wait_children(true);
-  std::lock_guard<boost::fibers::mutex> lk(state_->m);
+  std::lock_guard<detail::ObjectLock> lk(state_->m);
   if (state_->first_error && !state_->error_taken) {
     state_->error_taken = true;
     throw FiberError(state_->error_path, state_->first_error,
@@ -227,7 +302,7 @@ void Scope::join() {
 }
 
 std::size_t Scope::running() const {
-  std::lock_guard<boost::fibers::mutex> lk(state_->m);
+  std::lock_guard<detail::ObjectLock> lk(state_->m);
   return state_->live;
 }
 

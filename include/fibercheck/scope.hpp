@@ -10,7 +10,6 @@
 #pragma once
 
 #include <boost/fiber/fiber.hpp>
-#include <boost/fiber/fixedsize_stack.hpp>
 #include <boost/fiber/protected_fixedsize_stack.hpp>
 #include <exception>
 #include <memory>
@@ -69,6 +68,21 @@ struct GuardedStack {
   }
 };
 
+// Stacks for fibers without guard pages: page-aligned (a fiber that uses under a page
+// of stack touches one page, not two) and kept per thread for the next fiber, so a
+// property run that starts fibers case after case neither calls malloc nor faults the
+// pages in again. At most pooled_stack_limit() bytes of stacks wait in the pool; the
+// rest go back to malloc.
+boost::context::stack_context take_stack(std::size_t size);
+void give_stack(boost::context::stack_context& sc) noexcept;
+std::size_t pooled_stack_limit() noexcept;
+
+struct PooledStack {
+  std::size_t size;
+  boost::context::stack_context allocate() { return take_stack(size); }
+  void deallocate(boost::context::stack_context& sc) noexcept { give_stack(sc); }
+};
+
 template <class Fn>
 void launch(FiberProps* props, ScopeState* scope, Fn&& fn) {
   auto main = [props, scope, fn = std::forward<Fn>(fn)]() mutable {
@@ -80,8 +94,8 @@ void launch(FiberProps* props, ScopeState* scope, Fn&& fn) {
     f.detach();
     return;
   }
-  boost::fibers::fiber f(as_properties(props), std::allocator_arg,
-                         boost::fibers::fixedsize_stack(stack_size()), std::move(main));
+  boost::fibers::fiber f(as_properties(props), std::allocator_arg, PooledStack{stack_size()},
+                         std::move(main));
   f.detach();
 }
 

@@ -47,12 +47,15 @@ std::uint64_t ReadySet::kth(std::size_t k) const noexcept {
   // Standard Fenwick descent: the smallest position whose prefix count exceeds k.
   std::size_t pos = 0;
   std::size_t rem = k + 1;
+  const std::size_t size = tree_.size();
   for (std::size_t step = std::size_t{1} << log_; step != 0; step >>= 1) {
-    std::size_t next = pos + step;
-    if (next < tree_.size() && static_cast<std::size_t>(tree_[next]) < rem) {
-      pos = next;
-      rem -= static_cast<std::size_t>(tree_[next]);
-    }
+    const std::size_t next = pos + step;
+    if (next >= size) continue;
+    // Branch-free: which way the descent goes is as good as random to a predictor.
+    const auto v = static_cast<std::size_t>(tree_[next]);
+    const bool take = v < rem;
+    pos = take ? next : pos;
+    rem -= take ? v : 0;
   }
   return pos;  // position pos+1 in the 1-based tree is id pos
 }

@@ -138,7 +138,7 @@ FiberProps* Scheduler::decide(FiberProps* self) {
     d.fifo_index = oldest_index;
     d.default_index = self ? ready_.rank(self->id) : oldest_index;
     std::vector<std::uint64_t> ids;
-    if (run.strategy->name() == "pct") {
+    if (run.strategy->wants_ids()) {
       ids.reserve(count);
       for (std::size_t i = 0; i < count; ++i) ids.push_back(view.id_at(i));
       d.ids = ids.data();
@@ -192,7 +192,9 @@ context* Scheduler::pick_next() noexcept {
   FiberProps* pf = props_of(from);
   FiberProps* pt = props_of(target);
   if (target != from && pf && pt) {
-    void* g = abi::__cxa_get_globals();
+    // The address of this thread's exception globals never changes: look it up once
+    // (each call goes through the TLS resolver of the shared libstdc++).
+    static thread_local void* const g = abi::__cxa_get_globals();
     std::memcpy(pf->eh, g, sizeof pf->eh);
     std::memcpy(g, pt->eh, sizeof pt->eh);
   }

@@ -20,6 +20,7 @@ class PctStrategy final : public Strategy {
   void begin(std::uint64_t seed) override;
   std::size_t choose(const Decision& d) override;
   std::string name() const override { return "pct"; }
+  bool wants_ids() const noexcept override { return true; }
 
  private:
   std::uint64_t priority_of(std::uint64_t id);

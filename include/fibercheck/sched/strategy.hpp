@@ -35,6 +35,8 @@ class Strategy {
   virtual std::size_t choose(const Decision& d) = 0;
   // Short name: fifo, random, pct, replay.
   [[nodiscard]] virtual std::string name() const = 0;
+  // True when choose() reads Decision::ids (building them costs a lookup per option).
+  [[nodiscard]] virtual bool wants_ids() const noexcept { return false; }
 };
 
 enum class StrategyKind { fifo, random, pct, replay };
