@@ -24,7 +24,11 @@ Node make_node(const KindInfo& k, sched::Rng& rng) {
   return n;
 }
 
-Node grow(sched::Rng& rng, const std::vector<const KindInfo*>& pool, std::size_t budget) {
+// A subtree of at most `budget` nodes; with `exact`, of exactly `budget` nodes where
+// the kinds allow it (every node with budget to spare is a container, and the last
+// child takes what its siblings left).
+Node grow(sched::Rng& rng, const std::vector<const KindInfo*>& pool, std::size_t budget,
+          bool exact) {
   // Kinds whose minimum number of children fits the budget left.
   std::vector<const KindInfo*> fit, containers;
   for (const KindInfo* k : pool) {
@@ -33,7 +37,7 @@ Node grow(sched::Rng& rng, const std::vector<const KindInfo*>& pool, std::size_t
     if (k->max_children > 0) containers.push_back(k);
   }
   // Prefer containers while there is budget, so trees reach the size asked for.
-  const bool grow_more = budget > 1 && !containers.empty() && rng.below(4) != 0;
+  const bool grow_more = budget > 1 && !containers.empty() && (exact || rng.below(4) != 0);
   const auto& from = grow_more ? containers : fit;
   const KindInfo& k = *from[rng.below(from.size())];
   Node n = make_node(k, rng);
@@ -48,7 +52,8 @@ Node grow(sched::Rng& rng, const std::vector<const KindInfo*>& pool, std::size_t
     std::size_t share = std::max<std::size_t>(1, left / remaining_children);
     share = 1 + rng.below(std::max<std::size_t>(1, std::min(share * 2, left - (remaining_children - 1))));
     share = std::min(share, left - (remaining_children - 1));
-    n.children.push_back(grow(rng, pool, share));
+    if (exact && remaining_children == 1) share = left;
+    n.children.push_back(grow(rng, pool, share, exact));
     left -= n.children.back().size();
   }
   return n;
@@ -102,7 +107,7 @@ std::vector<std::string> correct_kind_names(bool finite_only) {
 Topology random_topology(sched::Rng& rng, const GenOptions& opt) {
   const std::size_t max = std::max<std::size_t>(1, opt.max_nodes);
   const std::size_t budget = opt.exact_size ? max : 1 + rng.below(max);
-  return grow(rng, correct_pool(opt.finite_only), budget);
+  return grow(rng, correct_pool(opt.finite_only), budget, opt.exact_size);
 }
 
 Topology plant(const Topology& t, const std::string& kind, sched::Rng& rng) {

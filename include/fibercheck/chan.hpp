@@ -42,7 +42,10 @@ namespace detail {
 template <class T>
 class ChanState final : public ChanBase {
  public:
-  using ChanBase::ChanBase;
+  // libstdc++'s deque allocates on construction: only buffered channels get one.
+  ChanState(std::string name, std::size_t capacity)
+      : ChanBase(std::move(name), capacity),
+        buf_(capacity > 0 ? std::make_unique<std::deque<T>>() : nullptr) {}
 
   Status try_send_locked(void* src) override {
     T& v = *static_cast<T*>(src);
@@ -53,8 +56,8 @@ class ChanState final : public ChanBase {
       r->waiter->wake();
       return Status::ok;
     }
-    if (buf_.size() < cap_) {
-      buf_.push_back(std::move(v));
+    if (buf_ && buf_->size() < cap_) {
+      buf_->push_back(std::move(v));
       return Status::ok;
     }
     return Status::would_block;
@@ -62,11 +65,11 @@ class ChanState final : public ChanBase {
 
   Status try_recv_locked(void* dst) override {
     auto& out = *static_cast<std::optional<T>*>(dst);
-    if (!buf_.empty()) {
-      out.emplace(std::move(buf_.front()));
-      buf_.pop_front();
+    if (buf_ && !buf_->empty()) {
+      out.emplace(std::move(buf_->front()));
+      buf_->pop_front();
       if (WaitNode* s = sendq_.claim_first()) {  // a blocked sender's value takes the slot
-        buf_.push_back(std::move(*static_cast<T*>(s->slot)));
+        buf_->push_back(std::move(*static_cast<T*>(s->slot)));
         s->result = Status::ok;
         s->waiter->wake();
       }
@@ -85,10 +88,10 @@ class ChanState final : public ChanBase {
     return Status::would_block;
   }
 
-  std::size_t buffered_locked() const noexcept override { return buf_.size(); }
+  std::size_t buffered_locked() const noexcept override { return buf_ ? buf_->size() : 0; }
 
  private:
-  std::deque<T> buf_;
+  std::unique_ptr<std::deque<T>> buf_;
 };
 
 // One operation of a select; built by on_send / on_recv.
