@@ -22,6 +22,6 @@ struct TreeSample {
   double cancel_ns = 0;
   double rss_bytes = 0;
 };
-[[nodiscard]] TreeSample run_tree(std::uint64_t depth);
+[[nodiscard]] TreeSample run_tree(std::uint64_t depth, fibercheck::sched::StrategyKind strategy);
 
 }  // namespace bench

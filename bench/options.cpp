@@ -29,6 +29,19 @@ bool parse_options(int argc, char** argv, Options& out, std::string& error) {
       (arg == "--smoke" ? out.smoke : out.wall) = true;
       continue;
     }
+    if (arg == "--strategy") {
+      if (i + 1 >= argc) {
+        error = arg + " needs a value";
+        return false;
+      }
+      const std::string v = argv[++i];
+      if (!fibercheck::sched::parse_strategy_kind(v, out.strategy) ||
+          out.strategy == fibercheck::sched::StrategyKind::replay) {
+        error = "--strategy needs fifo, random or pct, not '" + v + "'";
+        return false;
+      }
+      continue;
+    }
     std::optional<std::uint64_t>* size = nullptr;
     if (arg == "--n") size = &out.n;
     if (arg == "--values") size = &out.values;
@@ -72,6 +85,7 @@ bool parse_options(int argc, char** argv, Options& out, std::string& error) {
 std::string usage() {
   return "usage: fibercheck_bench <command> [--reps R] [--smoke] [--n N] [--values V] "
          "[--depth D] [--stages S] [--size K] [--cases C] [--seed X] [--wall]\n"
+         "       [--strategy fifo|random|pct]  (tree, scaling, pipeline, cases; default random)\n"
          "commands:\n"
          "  core-spawn  create+join per fiber, fibercheck beside Boost round_robin (--n, 100000)\n"
          "  core-hop    ns per channel hop, cap 0 and 16, fifo and random (--values, 200000)\n"

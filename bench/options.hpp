@@ -10,6 +10,8 @@
 #include <optional>
 #include <string>
 
+#include "fibercheck/sched/strategy.hpp"
+
 namespace bench {
 
 struct Options {
@@ -26,6 +28,8 @@ struct Options {
   std::optional<std::uint64_t> size;    // cases: nodes a tree (shrink: nodes before planting)
   std::optional<std::uint64_t> cases;   // cases: cases a repetition
   std::uint64_t seed = 1;               // cases, shrink: the first case seed (printed to stderr)
+  // tree, scaling, pipeline, cases: the schedule (random, as a property run uses).
+  fibercheck::sched::StrategyKind strategy = fibercheck::sched::StrategyKind::random;
 
   // The flag's value if given, else the smoke size under --smoke, else the default.
   [[nodiscard]] std::uint64_t pick(const std::optional<std::uint64_t>& flag, std::uint64_t normal,

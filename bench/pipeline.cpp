@@ -1,6 +1,6 @@
 // pipeline.cpp: Go's pipeline pattern at scale: S stages x V values through
 // unbuffered channels, every stage watching done on both its receive and its send
-// (the form that cannot leak), under the random strategy.
+// (the form that cannot leak), under the random strategy (or --strategy).
 //
 // A hop is one value crossing one channel: V * (S + 1) hops, source to sink.
 #include <benchmark/benchmark.h>
@@ -22,11 +22,12 @@ using fibercheck::Chan;
 using fibercheck::Done;
 using fibercheck::Status;
 
-double ns_per_hop(std::uint64_t stages, std::uint64_t values) {
+double ns_per_hop(std::uint64_t stages, std::uint64_t values,
+                  fibercheck::sched::StrategyKind strategy) {
   double ns = 0;
   std::uint64_t sum = 0;
   fibercheck::RunOptions opt;
-  opt.strategy.kind = fibercheck::sched::StrategyKind::random;
+  opt.strategy.kind = strategy;
   opt.strategy.seed = 1;
   opt.max_steps = kUnlimitedSteps;
   const fibercheck::Outcome out = fibercheck::run(
@@ -72,7 +73,7 @@ void pipeline(const Options& o) {
   const std::uint64_t values = o.pick(o.command == "pipeline" ? o.values : std::nullopt, 1000, 10);
   std::vector<double> samples;
   fibercheck::on_case_thread([&] {
-    for (int r = 0; r < o.reps; ++r) samples.push_back(ns_per_hop(stages, values));
+    for (int r = 0; r < o.reps; ++r) samples.push_back(ns_per_hop(stages, values, o.strategy));
   });
   Line("pipeline")
       .add("stages", stages)

@@ -25,14 +25,14 @@ namespace h = fibercheck::harness;
 
 // The case drawn from `seed`: a correct tree of exactly `size` nodes, a schedule
 // seed, and a cancellation step in [0, 400], as the cancellation suite draws them.
-h::CaseSpec draw(std::uint64_t seed, std::size_t size) {
+h::CaseSpec draw(std::uint64_t seed, std::size_t size, fibercheck::sched::StrategyKind strategy) {
   fibercheck::sched::Rng rng(seed);
   h::GenOptions g;
   g.max_nodes = size;
   g.exact_size = true;
   h::CaseSpec c;
   c.topology = h::random_topology(rng, g);
-  c.strategy.kind = fibercheck::sched::StrategyKind::random;
+  c.strategy.kind = strategy;
   c.strategy.seed = rng.next();
   c.cancel_step = rng.below(401);
   return c;
@@ -52,7 +52,7 @@ void property_cases(const Options& o) {
     for (int r = 0; r < o.reps; ++r) {
       const Stamp t0 = stamp();
       for (std::uint64_t i = 0; i < cases; ++i) {
-        const h::CaseSpec c = draw(o.seed + i, size);
+        const h::CaseSpec c = draw(o.seed + i, size, o.strategy);
         const h::CaseOutcome out = h::run_case(c);
         steps += out.run.steps;
         nodes += c.topology.size();

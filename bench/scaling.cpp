@@ -17,7 +17,7 @@ void scaling(const Options& o) {
     std::vector<double> ns, rss;
     fibercheck::on_case_thread([&] {
       for (int r = 0; r < o.reps; ++r) {
-        const TreeSample s = run_tree(depth);
+        const TreeSample s = run_tree(depth, o.strategy);
         ns.push_back(s.spawn_ns + s.cancel_ns);
         rss.push_back(s.rss_bytes);
       }

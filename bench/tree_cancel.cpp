@@ -6,7 +6,8 @@
 // way out. Figures, per fiber: spawn = root start until the last node started;
 // cancel = the root's done closing until the root returns with every descendant
 // joined; RSS = resident bytes when the root's done closes (the peak: every fiber
-// is alive and blocked) minus before the run. Random strategy, as in a property run.
+// is alive and blocked) minus before the run. Random strategy (as in a property run)
+// unless --strategy says otherwise.
 #include <stdexcept>
 #include <stop_token>
 #include <vector>
@@ -42,11 +43,11 @@ void node(const fibercheck::Done& done, std::uint64_t level, Tree& t) {
 
 }  // namespace
 
-TreeSample run_tree(std::uint64_t depth) {
+TreeSample run_tree(std::uint64_t depth, fibercheck::sched::StrategyKind strategy) {
   Tree t;
   t.n = (std::uint64_t{1} << depth) - 1;
   fibercheck::RunOptions opt;
-  opt.strategy.kind = fibercheck::sched::StrategyKind::random;
+  opt.strategy.kind = strategy;
   opt.strategy.seed = 1;
   opt.max_steps = kUnlimitedSteps;
   opt.cancel_when_idle = true;
@@ -78,7 +79,7 @@ void tree_cancel(const Options& o) {
   std::vector<double> spawn, cancel, rss;
   fibercheck::on_case_thread([&] {
     for (int r = 0; r < o.reps; ++r) {
-      const TreeSample s = run_tree(depth);
+      const TreeSample s = run_tree(depth, o.strategy);
       spawn.push_back(s.spawn_ns);
       cancel.push_back(s.cancel_ns);
       rss.push_back(s.rss_bytes);
