@@ -28,7 +28,10 @@ FiberProps::~FiberProps() {
   if (registered && runtime_alive()) Runtime::get().forget(*this);
 }
 
+constinit thread_local RunningContext t_running;
+
 FiberProps* current_fiber() noexcept {
+  if (t_running.valid) return t_running.props;
   boost::fibers::fiber_properties* props = boost::fibers::context::active()->get_properties();
   if (props == nullptr) return nullptr;
   // FiberProps is final: comparing the dynamic type is exact and cheaper than a
@@ -216,7 +219,7 @@ int Waiter::block(std::optional<std::int64_t> deadline_ns) {
     if (rt.run && rt.run->record_events) rt.event(EventKind::block, self->id, describe());
   }
   {
-    boost::fibers::context* active = boost::fibers::context::active();
+    boost::fibers::context* active = running_context();
     boost::fibers::detail::spinlock_lock lk(splk);
     while (!signaled) {
       waker = active->create_waker();

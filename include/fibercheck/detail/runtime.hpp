@@ -156,6 +156,26 @@ class Runtime {
   std::vector<FiberProps*> by_id_;  // index: id
 };
 
+// The context this thread runs and its record, kept by fibercheck's scheduler at every
+// switch (Boost resumes what pick_next returns, or the dispatcher), so hot paths need
+// not ask Boost: context::active() lives in a shared library and costs a TLS lookup
+// through the dynamic linker. `valid` is false while fibercheck's scheduler is not
+// installed on this thread; then Boost is asked. (A plain fiber started with
+// boost::fibers::launch::dispatch switches without pick_next: fibercheck starts its
+// fibers with launch::post, and plain fibers of the code under test do too unless
+// they ask otherwise.)
+struct RunningContext {
+  boost::fibers::context* ctx = nullptr;
+  FiberProps* props = nullptr;  // nullptr for a main or dispatcher context
+  bool valid = false;
+};
+extern constinit thread_local RunningContext t_running;
+
+// The running context, from t_running when valid.
+[[nodiscard]] inline boost::fibers::context* running_context() noexcept {
+  return t_running.valid ? t_running.ctx : boost::fibers::context::active();
+}
+
 // The running fiber's record, or nullptr on a main context / foreign scheduler.
 [[nodiscard]] FiberProps* current_fiber() noexcept;
 [[nodiscard]] bool runtime_alive() noexcept;

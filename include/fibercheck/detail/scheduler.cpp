@@ -32,9 +32,9 @@ const int kExitKey = 0;
 struct OptionView {
   ReadySet& ready;
   std::uint64_t self;  // 0 when the current fiber is not an option
+  std::size_t below;   // ready.rank(self): the options before the current fiber
   std::uint64_t id_at(std::size_t i) const {
     if (self == 0) return ready.kth(i);
-    std::size_t below = ready.rank(self);
     if (i < below) return ready.kth(i);
     if (i == below) return self;
     return ready.kth(i - 1);
@@ -59,9 +59,17 @@ void note_step_end(RunState& run, Runtime& rt) noexcept {
 
 }  // namespace
 
-Scheduler::Scheduler() { Runtime::get().sched = this; }
+Scheduler::Scheduler() {
+  Runtime::get().sched = this;
+  // Installed from the thread's main context (use_scheduling_algorithm): from here on
+  // every switch goes through pick_next, which keeps t_running.
+  t_running.ctx = context::active();
+  t_running.props = nullptr;
+  t_running.valid = true;
+}
 
 Scheduler::~Scheduler() {
+  t_running.valid = false;
   if (runtime_alive() && Runtime::get().sched == this) Runtime::get().sched = nullptr;
 }
 
@@ -128,7 +136,8 @@ FiberProps* Scheduler::decide(FiberProps* self) {
   if (count == 1) {
     chosen = self ? self->id : ready_.kth(0);
   } else {
-    OptionView view{ready_, self ? self->id : 0};
+    const std::size_t self_rank = self ? ready_.rank(self->id) : 0;
+    OptionView view{ready_, self ? self->id : 0, self_rank};
     const std::uint64_t oldest = ready_.oldest();
     const std::size_t oldest_index = ready_.rank(oldest) + ((self && self->id < oldest) ? 1 : 0);
     sched::Decision d;
@@ -136,7 +145,7 @@ FiberProps* Scheduler::decide(FiberProps* self) {
     d.count = count;
     d.step = run.steps;
     d.fifo_index = oldest_index;
-    d.default_index = self ? ready_.rank(self->id) : oldest_index;
+    d.default_index = self ? self_rank : oldest_index;
     std::vector<std::uint64_t> ids;
     if (run.strategy->wants_ids()) {
       ids.reserve(count);
@@ -186,11 +195,17 @@ FiberProps* props_of(context* c) noexcept {
 }  // namespace
 
 context* Scheduler::pick_next() noexcept {
-  context* from = context::active();
+  context* from = running_context();
   context* to = pick_next_impl();
   context* target = to ? to : dispatcher_;  // Boost resumes the dispatcher on nullptr
   FiberProps* pf = props_of(from);
   FiberProps* pt = props_of(target);
+  if (target != nullptr) {
+    t_running.ctx = target;
+    t_running.props = (pt != nullptr && !pt->internal) ? pt : nullptr;
+  } else {
+    t_running.valid = false;  // no dispatcher seen yet: ask Boost from now on
+  }
   if (target != from && pf && pt) {
     // The address of this thread's exception globals never changes: look it up once
     // (each call goes through the TLS resolver of the shared libstdc++).
@@ -207,7 +222,7 @@ context* Scheduler::pick_next_impl() noexcept {
     forced_ = nullptr;
     return c;
   }
-  context* active = context::active();
+  context* active = running_context();
   // A fiber that has just exited hands over to the dispatcher, which frees its
   // stack: otherwise stacks pile up until the run goes idle (100,000 sequential
   // spawns held ~1 GB).
@@ -301,13 +316,13 @@ void Scheduler::yield_point(FiberProps& self) {
   if (run.cancel_step != 0 && !run.cancel_fired && run.steps >= run.cancel_step)
     run.stop = StopReason::cancel;
   if (run.stop != StopReason::none) {
-    context::active()->yield();  // pick_next hands over to main
+    running_context()->yield();  // pick_next hands over to main
     return;
   }
   FiberProps* next = decide(&self);
   if (next == &self) return;  // the strategy kept this fiber running: no switch needed
   forced_ = next->context();
-  context::active()->yield();
+  running_context()->yield();
 }
 
 std::size_t Scheduler::choose_case(std::size_t n) {
