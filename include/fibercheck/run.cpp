@@ -265,6 +265,7 @@ Outcome run_here(const std::function<void(Done)>& root, const RunOptions& opt,
   s.end_run();
   rt.run = nullptr;
   if (!out.unreclaimed.empty()) rt.poisoned = true;
+  detail::trim_stacks();  // a huge tree's stacks do not stay resident after its run
   return out;
 }
 

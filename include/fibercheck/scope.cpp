@@ -1,8 +1,11 @@
 #include "fibercheck/scope.hpp"
 
+#include <sys/mman.h>
+
+#include <algorithm>
 #include <cstdio>
-#include <cstdlib>
 #include <new>
+#include <stdexcept>
 #include <vector>
 #include <mutex>
 #if __has_include(<rapidcheck/detail/Results.h>)
@@ -70,36 +73,112 @@ bool guard_pages() noexcept { return Runtime::get().guard_pages; }
 
 namespace {
 constexpr std::size_t kPage = 4096;
-constexpr std::size_t kPoolBytes = std::size_t{64} << 20;
+constexpr std::size_t kSlabStacks = 64;                    // stacks carved from one mapping
+constexpr std::size_t kWarmBytes = std::size_t{64} << 20;  // free stacks kept resident
 
-// One thread's free stacks, all of one size (a run sets the size for its thread).
+// Stacks come from mmap'd slabs of kSlabStacks stacks: page-aligned with nothing
+// around them (aligned_alloc from the heap wrote a malloc header on one more page per
+// stack: 2 pages resident a fiber instead of 1), and few mappings even for a million
+// fibers. Free stacks wait in a per-thread list, one per size, for the next fiber.
+// When a run ends, free stacks beyond kWarmBytes are given back: whole free slabs
+// unmapped, the rest's pages released (madvise), so a huge tree does not stay resident.
+struct Slab {
+  char* base;
+  std::size_t bytes;
+  std::size_t stack;  // the size of its stacks
+};
+
 // Boost's scheduler may free fibers' stacks after this pool's thread_local is gone
-// (its own is destroyed later): t_pool_gone sends those straight to free().
+// (its own is destroyed later): t_pool_gone makes those a no-op (the slab stays mapped).
 thread_local bool t_pool_gone = false;
+
 struct StackPool {
-  std::size_t size = 0;
-  std::vector<void*> free;
+  std::vector<std::pair<std::size_t, std::vector<void*>>> free;  // per stack size
+  std::vector<Slab> slabs;                                       // ordered by base
+
+  std::vector<void*>& free_of(std::size_t size) {
+    for (auto& [s, list] : free)
+      if (s == size) return list;
+    free.emplace_back(size, std::vector<void*>{});
+    return free.back().second;
+  }
+  std::size_t free_bytes() const noexcept {
+    std::size_t n = 0;
+    for (const auto& [s, list] : free) n += s * list.size();
+    return n;
+  }
+  void add_slab(std::size_t size) {
+    const std::size_t bytes = size * kSlabStacks;
+    void* m = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
+    if (m == MAP_FAILED) throw std::bad_alloc();
+    auto* base = static_cast<char*>(m);
+    const Slab slab{base, bytes, size};
+    slabs.insert(std::upper_bound(slabs.begin(), slabs.end(), slab,
+                                  [](const Slab& a, const Slab& b) { return a.base < b.base; }),
+                 slab);
+    std::vector<void*>& list = free_of(size);
+    // Highest address last: the first stack handed out is the slab's top one.
+    for (std::size_t i = 0; i < kSlabStacks; ++i) list.push_back(base + i * size);
+  }
+  // Gives free stacks beyond `keep` bytes back to the system.
+  void trim(std::size_t keep) noexcept {
+    std::size_t have = free_bytes();
+    if (have <= keep) return;
+    for (auto& [size, list] : free) {
+      std::sort(list.begin(), list.end());
+      std::vector<void*> kept;
+      std::size_t i = 0;
+      // Walk the slabs of this size in address order beside the sorted free list.
+      for (auto it = slabs.begin(); it != slabs.end();) {
+        if (it->stack != size) {
+          ++it;
+          continue;
+        }
+        while (i < list.size() && static_cast<char*>(list[i]) < it->base) kept.push_back(list[i++]);
+        std::size_t j = i;
+        while (j < list.size() && static_cast<char*>(list[j]) < it->base + it->bytes) ++j;
+        if (have > keep && j - i == kSlabStacks) {
+          ::munmap(it->base, it->bytes);
+          have -= it->bytes;
+          i = j;
+          it = slabs.erase(it);
+          continue;
+        }
+        kept.insert(kept.end(), list.begin() + static_cast<std::ptrdiff_t>(i),
+                    list.begin() + static_cast<std::ptrdiff_t>(j));
+        i = j;
+        ++it;
+      }
+      kept.insert(kept.end(), list.begin() + static_cast<std::ptrdiff_t>(i), list.end());
+      list.swap(kept);
+    }
+    // Slabs still partly in use: release the pages of the free stacks beyond `keep`.
+    for (auto& [size, list] : free) {
+      for (std::size_t k = list.size(); k > 0 && have > keep; --k) {
+        ::madvise(list[k - 1], size, MADV_DONTNEED);
+        have -= size;
+      }
+    }
+  }
   ~StackPool() {
-    for (void* p : free) std::free(p);
+    trim(0);  // slabs with a fiber still on them stay mapped
     t_pool_gone = true;
   }
 };
 thread_local StackPool t_stacks;
 }  // namespace
 
-std::size_t pooled_stack_limit() noexcept { return kPoolBytes; }
+std::size_t pooled_stack_limit() noexcept { return kWarmBytes; }
 
 boost::context::stack_context take_stack(std::size_t size) {
   size = (size + kPage - 1) / kPage * kPage;
+  if (t_pool_gone) throw std::runtime_error("fibercheck: a fiber started while its thread exits");
   StackPool& pool = t_stacks;
-  void* base = nullptr;
-  if (!t_pool_gone && pool.size == size && !pool.free.empty()) {
-    base = pool.free.back();
-    pool.free.pop_back();
-  } else {
-    base = std::aligned_alloc(kPage, size);
-    if (base == nullptr) throw std::bad_alloc();
-  }
+  std::vector<void*>& list = pool.free_of(size);
+  if (list.empty()) pool.add_slab(size);
+  void* base = list.back();
+  list.pop_back();
   boost::context::stack_context sc;
   sc.size = size;
   sc.sp = static_cast<char*>(base) + size;
@@ -107,27 +186,17 @@ boost::context::stack_context take_stack(std::size_t size) {
 }
 
 void give_stack(boost::context::stack_context& sc) noexcept {
+  if (t_pool_gone) return;
   void* base = static_cast<char*>(sc.sp) - sc.size;
-  if (t_pool_gone) {
-    std::free(base);
-    return;
-  }
-  StackPool& pool = t_stacks;
-  if (pool.size != sc.size) {
-    // Another size now: the pool follows the most recent one.
-    for (void* p : pool.free) std::free(p);
-    pool.free.clear();
-    pool.size = sc.size;
-  }
-  if ((pool.free.size() + 1) * sc.size > kPoolBytes) {
-    std::free(base);
-    return;
-  }
   try {
-    pool.free.push_back(base);
+    t_stacks.free_of(sc.size).push_back(base);
   } catch (...) {
-    std::free(base);
+    ::madvise(base, sc.size, MADV_DONTNEED);  // out of memory: lose the stack, not its pages
   }
+}
+
+void trim_stacks() noexcept {
+  if (!t_pool_gone) t_stacks.trim(kWarmBytes);
 }
 
 void note_guard(FiberProps* p, const boost::context::stack_context& sc) noexcept {
