@@ -48,6 +48,9 @@ const std::vector<std::string> kTokens = {
     ")", ",", "=", ".", "-", " ", "n=", "k=", "0", "1", "18446744073709551615",
     "18446744073709551616", "-9223372036854775808", "99999999999999", "0123456789abcdef"};
 
+// The grammar's alphabet and some odd bytes; the literal's NUL counts as one more.
+constexpr char kBytes[] = "(){}=,.- 09az\n\r\t\x7f\x80\xff";
+
 class Mutator {
  public:
   explicit Mutator(std::uint64_t seed) : state_(seed) {}
@@ -63,7 +66,7 @@ class Mutator {
           if (!s.empty()) s[below(s.size())] ^= static_cast<char>(1u << below(8));
           break;
         case 1:  // a byte of the grammar's alphabet or an odd one
-          if (!s.empty()) s[below(s.size())] = "(){}=,.- 09az\n\r\t\x7f\x80\xff"[below(21)];
+          if (!s.empty()) s[below(s.size())] = kBytes[below(sizeof kBytes)];  // NUL too
           break;
         case 2:  // insert a token
           s.insert(at, kTokens[below(kTokens.size())]);
