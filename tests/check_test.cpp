@@ -185,8 +185,11 @@ TEST(Check, ARootThatNeverFinishesWithoutCancellationFailsTheCompletionRun) {
 // A plain Boost.Fiber wait cannot be unwound (TRAPS 2): still caught, reported as
 // unreclaimable, and the thread it parked does not stop later checks.
 TEST(Check, ALeakInAPlainBoostPrimitiveIsReportedUnreclaimable) {
-  static boost::fibers::mutex m;
-  static boost::fibers::condition_variable cv;
+  // Never destroyed: the fiber waiting on them stays parked for the life of the
+  // process, and destroying a condition variable with a waiter queued is undefined
+  // (Boost's debug build asserts `wait_queue_.empty()` at exit).
+  static auto& m = *new boost::fibers::mutex;
+  static auto& cv = *new boost::fibers::condition_variable;
   CheckOptions o = quick(4);
   const CheckResult r = fibercheck::check(
       [](Done) {
