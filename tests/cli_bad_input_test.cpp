@@ -33,6 +33,20 @@ std::string slurp(const fs::path& p) {
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
+// AddressSanitizer prints a one-time warning on the first swapcontext (which Boost's
+// ucontext switch uses under the asan preset) that no option turns off; it is not part
+// of the tool's message, so it is dropped before the message is checked.
+std::string without_asan_context_warning(std::string err) {
+  const std::string marker = "==WARNING: ASan doesn't fully support makecontext/swapcontext";
+  for (std::size_t at = err.find(marker); at != std::string::npos; at = err.find(marker)) {
+    const std::size_t begin = err.rfind('\n', at);  // the line starts with ==<pid>
+    const std::size_t from = begin == std::string::npos ? 0 : begin + 1;
+    const std::size_t end = err.find('\n', at);
+    err.erase(from, end == std::string::npos ? std::string::npos : end + 1 - from);
+  }
+  return err;
+}
+
 class Scratch {
  public:
   Scratch() {
@@ -81,7 +95,7 @@ Result run_cli(const std::vector<std::string>& args) {
   }
   r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -WTERMSIG(st);
   r.out = slurp(out);
-  r.err = slurp(err);
+  r.err = without_asan_context_warning(slurp(err));
   return r;
 }
 
