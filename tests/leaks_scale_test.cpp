@@ -67,7 +67,11 @@ TEST(LeaksAtScale, AThousandLeakingCasesAreEachReportedAndReclaimed) {
   const long rss_1000 = rss_kib();
   std::printf("RSS after case 500: %ld KiB, after case 1000: %ld KiB\n", rss_500, rss_1000);
   // A leaked 64 KiB stack a case would add about 32 MiB over the last 500 cases.
-  EXPECT_LT(rss_1000 - rss_500, 8 * 1024) << "resident memory grows with each leaking case";
+  // ThreadSanitizer's own bookkeeping for ended fibers grows there (19 MiB over these
+  // 500 cases, measured), so under it the figure says nothing about fibercheck.
+  if (!test::kThreadSanitizer) {
+    EXPECT_LT(rss_1000 - rss_500, 8 * 1024) << "resident memory grows with each leaking case";
+  }
 
   harness::CaseSpec clean;
   clean.topology.kind = "sink";

@@ -28,6 +28,15 @@ inline void PrintTo(CloseReason r, std::ostream* os) { *os << to_string(r); }
 
 namespace fibercheck::test {
 
+// True in the tsan preset. ThreadSanitizer counts every fiber as one of its threads
+// (BOOST_USE_TSAN: __tsan_create_fiber), allows at most 8128 of them alive at once,
+// and keeps history for ended ones, so a few tests of scale cannot hold under it.
+#if defined(__SANITIZE_THREAD__)
+inline constexpr bool kThreadSanitizer = true;
+#else
+inline constexpr bool kThreadSanitizer = false;
+#endif
+
 // Options for a run under `kind` with `seed`.
 inline RunOptions with(sched::StrategyKind kind, std::uint64_t seed = 0) {
   RunOptions o;

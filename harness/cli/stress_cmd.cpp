@@ -388,6 +388,11 @@ int cmd_stress(const Args& a) {
   boost::fibers::mutex stop_m;
   boost::fibers::condition_variable stop_cv;
   bool stop = false;
+  // Boost's remote wake (scheduler::schedule_from_remote) still reads the woken
+  // thread's scheduler after it has queued the context; a pool thread that woke and
+  // returned at once could destroy that scheduler first (ThreadSanitizer saw it). Pool
+  // threads return only once the wake that stopped them has returned.
+  std::atomic<bool> stop_notified{false};
   std::mutex ready_m;
   std::condition_variable ready_cv;
   std::uint64_t ready = 0;
@@ -402,8 +407,11 @@ int cmd_stress(const Args& a) {
     pool.emplace_back([&] {
       use_algorithm(set);
       registered();
-      std::unique_lock<boost::fibers::mutex> lk(stop_m);
-      stop_cv.wait(lk, [&] { return stop; });
+      {
+        std::unique_lock<boost::fibers::mutex> lk(stop_m);
+        stop_cv.wait(lk, [&] { return stop; });
+      }
+      while (!stop_notified.load(std::memory_order_acquire)) std::this_thread::yield();
     });
   use_algorithm(set);
   registered();
@@ -449,6 +457,7 @@ int cmd_stress(const Args& a) {
     stop = true;
   }
   stop_cv.notify_all();
+  stop_notified.store(true, std::memory_order_release);
   for (std::thread& t : pool) t.join();
   return 0;
 }
