@@ -45,7 +45,7 @@ std::vector<FiberInfo> census() {
     f.kind = p->kind;
     f.created_step = p->created_step;
     f.blocked_since_step = p->blocked_since;
-    if (const auto& op = p->recent_ops[0]; op.verb != nullptr) {
+    if (const auto& op = p->recent_ops[p->last_op]; op.verb != nullptr) {
       f.last_op = op.verb;
       if (!op.name.empty()) f.last_op += " '" + op.name + "'";
       f.op_count = op.count;

@@ -281,21 +281,30 @@ void enter(const char* verb, const std::string& name) {
   FiberProps* p = current_fiber();
   if (p == nullptr) return;
   if (p->unwinding && std::uncaught_exceptions() == 0) throw_unwind(*p);
-  // Compares the literal's address and the name, and rotates slots rather than copying
-  // strings: a loop over a few operations does not allocate.
+  // Compares the literal's address and the name; a new operation takes the least
+  // recently used slot. A loop over a few operations neither allocates nor moves strings.
   auto& ops = p->recent_ops;
-  auto it = std::find_if(ops.begin(), ops.end(), [&](const FiberProps::RecentOp& op) {
-    return op.verb == verb && op.name == name;
-  });
-  if (it != ops.end()) {
-    std::rotate(ops.begin(), it, it + 1);
-    ++ops[0].count;
-  } else {
-    std::rotate(ops.begin(), ops.end() - 1, ops.end());
-    ops[0].verb = verb;
-    ops[0].name = name;
-    ops[0].count = 1;
+  FiberProps::RecentOp* slot = &ops[p->last_op];
+  if (slot->verb != verb || slot->name != name) {
+    FiberProps::RecentOp* oldest = &ops[0];
+    slot = nullptr;
+    for (auto& op : ops) {
+      if (op.verb == verb && op.name == name) {
+        slot = &op;
+        break;
+      }
+      if (op.used < oldest->used) oldest = &op;
+    }
+    if (slot == nullptr) {
+      slot = oldest;
+      slot->verb = verb;
+      slot->name = name;
+      slot->count = 0;
+    }
+    p->last_op = static_cast<std::uint8_t>(slot - ops.data());
   }
+  ++slot->count;
+  slot->used = ++p->op_clock;
   Runtime& rt = Runtime::get();
   if (rt.run == nullptr || rt.sched == nullptr) return;
   rt.sched->yield_point(*p);

@@ -57,14 +57,19 @@ struct FiberProps final : boost::fibers::fiber_properties {
   std::uint64_t created_step = 0;
   std::uint64_t blocked_since = 0;
   // The fibercheck operations it entered most recently, "verb 'name'" (see enter()),
-  // the last one first, each with how often it was entered while among these: what
+  // each with how often it was entered while among these: what
   // a fiber that never blocks for good keeps doing, even when it alternates a few.
+  // Slots are reused least recently used first and never moved, so an operation
+  // entered again costs a compare, not string moves.
   struct RecentOp {
     const char* verb = nullptr;
     std::string name;
     std::uint64_t count = 0;
+    std::uint64_t used = 0;  // op_clock when last entered
   };
   std::array<RecentOp, 4> recent_ops;
+  std::uint64_t op_clock = 0;
+  std::uint8_t last_op = 0;  // the slot entered most recently
   // Scheduler bookkeeping.
   bool in_ready = false;
   std::uint64_t ready_seq = 0;
