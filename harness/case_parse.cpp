@@ -1,4 +1,5 @@
 #include <cctype>
+#include <cerrno>
 #include <cstdlib>
 
 #include "case_line.hpp"
@@ -21,15 +22,13 @@ std::uint64_t whole_number(const std::string& key, const std::string& v, std::si
 
 }  // namespace
 
-ParsedCase parse_case(std::string_view line) {
+void parse_case_fields(std::string_view line, CaseSchedule& s, std::string_view last_key,
+                       std::string_view last_form, const CaseKeyHandler& own) {
   while (!line.empty() && (line.back() == '\n' || line.back() == '\r' || line.back() == ' '))
     line.remove_suffix(1);
   if (line.substr(0, kPrefix.size()) != kPrefix)
     throw ParseError(1, "expected a case line starting with '" + std::string(kPrefix) + "'");
-  ParsedCase pc;
-  CaseSpec& c = pc.spec;
-  c.cancel_step.reset();
-  bool have_strategy = false, have_topology = false;
+  bool have_strategy = false;
   std::size_t pos = kPrefix.size();
   while (pos < line.size()) {
     const std::size_t col = pos + 1;
@@ -38,63 +37,73 @@ ParsedCase parse_case(std::string_view line) {
     if (eq == std::string_view::npos || (sp != std::string_view::npos && sp < eq))
       throw ParseError(col, "expected key=value");
     const std::string key(line.substr(pos, eq - pos));
-    if (key == "topology") {
-      const std::size_t tcol = eq + 2;
-      try {
-        c.topology = parse(line.substr(eq + 1));
-      } catch (const ParseError& e) {
-        throw ParseError(tcol + e.column() - 1, std::string(e.what()).substr(std::string(e.what()).find(": ") + 2));
-      }
-      have_topology = true;
-      break;
-    }
     const std::size_t end = sp == std::string_view::npos ? line.size() : sp;
     const std::string v(line.substr(eq + 1, end - eq - 1));
     const std::size_t vcol = eq + 2;
     if (key == "strategy") {
-      if (!sched::parse_strategy_kind(v, c.strategy.kind))
+      if (!sched::parse_strategy_kind(v, s.strategy.kind))
         throw ParseError(vcol, "expected fifo, random, pct or replay, found '" + v.substr(0, 24) + "'");
       have_strategy = true;
     } else if (key == "seed") {
-      c.strategy.seed = whole_number(key, v, vcol);
+      s.strategy.seed = whole_number(key, v, vcol);
     } else if (key == "choices") {
-      if (v != "-") {
-        std::size_t i = 0;
-        while (i <= v.size()) {
-          std::size_t dot = v.find('.', i);
-          if (dot == std::string::npos) dot = v.size();
-          std::uint64_t n = whole_number("a choice", v.substr(i, dot - i), vcol + i);
-          if (n > 0xffffffffull) throw ParseError(vcol + i, "expected a choice below 2^32");
-          c.strategy.choices.push_back(static_cast<std::uint32_t>(n));
-          i = dot + 1;
-        }
+      for (std::size_t i = 0; v != "-" && i <= v.size();) {
+        std::size_t dot = v.find('.', i);
+        if (dot == std::string::npos) dot = v.size();
+        const std::uint64_t n = whole_number("a choice", v.substr(i, dot - i), vcol + i);
+        if (n > 0xffffffffull) throw ParseError(vcol + i, "expected a choice below 2^32");
+        s.strategy.choices.push_back(static_cast<std::uint32_t>(n));
+        i = dot + 1;
       }
     } else if (key == "pct-depth") {
-      std::uint64_t d = whole_number(key, v, vcol);
+      const std::uint64_t d = whole_number(key, v, vcol);
       if (d < 1 || d > 64) throw ParseError(vcol, "expected pct-depth from 1 to 64");
-      c.strategy.pct_depth = static_cast<int>(d);
+      s.strategy.pct_depth = static_cast<int>(d);
     } else if (key == "cancel") {
-      if (v != "none") c.cancel_step = whole_number(key, v, vcol);
+      if (v != "none") s.cancel_step = whole_number(key, v, vcol);
     } else if (key == "cancel-when-idle") {
       if (v != "0" && v != "1") throw ParseError(vcol, "expected 0 or 1 for cancel-when-idle");
-      c.cancel_when_idle = v == "1";
+      s.cancel_when_idle = v == "1";
     } else if (key == "max-steps") {
-      c.max_steps = whole_number(key, v, vcol);
-      if (c.max_steps == 0 || c.max_steps > 100000000)
+      s.max_steps = whole_number(key, v, vcol);
+      if (s.max_steps == 0 || s.max_steps > 100000000)
         throw ParseError(vcol, "expected max-steps from 1 to 100000000");
     } else if (key == "trace") {
       if (v.size() != 16 || v.find_first_not_of("0123456789abcdef") != std::string::npos)
         throw ParseError(vcol, "expected 16 lowercase hex digits for trace");
-      pc.trace_hash = std::strtoull(v.c_str(), nullptr, 16);
+      s.trace_hash = std::strtoull(v.c_str(), nullptr, 16);
+    } else if (own(key, line.substr(eq + 1), col, vcol) == CaseKey::last) {
+      if (!have_strategy) throw ParseError(line.size() + 1, "expected strategy=... in the case line");
+      return;
     } else {
       throw ParseError(col, "expected one of strategy, seed, choices, pct-depth, cancel, "
-                            "cancel-when-idle, max-steps, trace, topology; found '" +
-                                key.substr(0, 24) + "'");
+                            "cancel-when-idle, max-steps, trace, " +
+                                std::string(last_key) + "; found '" + key.substr(0, 24) + "'");
     }
     pos = end + 1;
   }
   if (!have_strategy) throw ParseError(line.size() + 1, "expected strategy=... in the case line");
-  if (!have_topology) throw ParseError(line.size() + 1, "expected topology=fc1 ... at the end of the case line");
+  throw ParseError(line.size() + 1, "expected " + std::string(last_form) + " at the end of the case line");
+}
+
+ParsedCase parse_case(std::string_view line) {
+  ParsedCase pc;
+  CaseSpec& c = pc.spec;
+  CaseSchedule s = schedule_of(c);
+  parse_case_fields(
+      line, s, "topology", "topology=fc1 ...",
+      [&c](const std::string& key, std::string_view rest, std::size_t, std::size_t vcol) {
+        if (key != "topology") return CaseKey::unknown;
+        try {
+          c.topology = parse(rest);
+        } catch (const ParseError& e) {
+          const std::string what = e.what();
+          throw ParseError(vcol + e.column() - 1, what.substr(what.find(": ") + 2));
+        }
+        return CaseKey::last;
+      });
+  pc.trace_hash = s.trace_hash;
+  set_schedule(c, std::move(s));
   return pc;
 }
 

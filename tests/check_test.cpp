@@ -364,4 +364,39 @@ TEST(CheckCase, LinesRoundTripAndTopologyLinesPointToTheTool) {
   }
 }
 
+// Each rejection of a root case line: the column, and what was expected there.
+TEST(CheckCase, BadRootLinesAreRejectedWithTheColumnAndWhatWasExpected) {
+  struct Bad {
+    std::string line;
+    std::size_t column;
+    std::string expected;
+  };
+  const std::string p = "fibercheck-case v1 ";
+  const std::vector<Bad> bad = {
+      {"fibercheck-case v2 strategy=random root=A", 1, "starting with 'fibercheck-case v1 '"},
+      {p + "strategy=random seed=1", p.size() + 23, "expected root=<check name> at the end"},
+      {p + "seed=1 root=A", p.size() + 14, "expected strategy=..."},
+      {p + "strategy=random root=A seed=1", p.size() + 22, "the check's name after root=, as the last key"},
+      {p + "strategy=random root=", p.size() + 22, "the check's name after root="},
+      {p + "strategy=random colour=red root=A", p.size() + 17,
+       "expected one of strategy, seed, choices, pct-depth, cancel, cancel-when-idle, "
+       "max-steps, trace, root; found 'colour'"},
+      {p + "strategy=random seed=x1 root=A", p.size() + 22, "expected a whole number for seed"},
+      {p + "strategy=sometimes root=A", p.size() + 10, "expected fifo, random, pct or replay"},
+      {p + "strategy=random max-steps=0 root=A", p.size() + 27, "max-steps from 1 to 100000000"},
+  };
+  for (const Bad& b : bad) {
+    try {
+      const auto c = fibercheck::harness::parse_root_case(b.line);
+      ADD_FAILURE() << "accepted: " << b.line << " (root " << c.root << ")";
+    } catch (const fibercheck::harness::ParseError& e) {
+      EXPECT_EQ(e.column(), b.column) << b.line << ": " << e.what();
+      EXPECT_NE(std::string(e.what()).find(b.expected), std::string::npos) << b.line << ": " << e.what();
+    }
+  }
+  // Trailing blanks and a newline are not part of the check's name.
+  EXPECT_EQ(fibercheck::harness::parse_root_case(p + "strategy=fifo root=Pool.Ends:3 \n").root,
+            "Pool.Ends:3");
+}
+
 }  // namespace
