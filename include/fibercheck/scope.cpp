@@ -72,14 +72,18 @@ std::size_t stack_size() noexcept { return Runtime::get().stack_size; }
 
 bool guard_pages() noexcept { return Runtime::get().guard_pages; }
 
-// Under AddressSanitizer stacks are plain heap blocks, neither pooled nor mmap'd:
-// LeakSanitizer scans heap blocks but not anonymous mappings, so what only a parked
-// fiber's stack still references would be reported leaked; and a freed heap stack is
-// poisoned and unpoisoned by ASan itself, with no stale frame redzones to reuse.
-#if defined(__SANITIZE_ADDRESS__)
+// Under AddressSanitizer and ThreadSanitizer stacks are plain heap blocks, neither
+// pooled nor mmap'd. LeakSanitizer scans heap blocks but not anonymous mappings, so
+// what only a parked fiber's stack still references would be reported leaked; a freed
+// heap stack is poisoned and unpoisoned by ASan itself, with no stale frame redzones to
+// reuse. TSan forgets a heap block's past accesses when it is handed out again; a pooled
+// stack kept them, and a stack whose last fiber's context was released across threads
+// (Boost orders that with an acquire fence, which TSan does not model) was reported
+// racing with the next fiber's context built on it (shared-work stress).
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 #define FIBERCHECK_HEAP_STACKS 1
 #elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
 #define FIBERCHECK_HEAP_STACKS 1
 #endif
 #endif
