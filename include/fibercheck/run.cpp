@@ -295,14 +295,16 @@ bool spin_until(Pred pred) {
 // exists on it (TRAPS 6). When a case leaves fibers that cannot be unwound, the
 // thread parks for good instead of returning (TRAPS 1) and the owner starts another.
 // Jobs and results are handed over through atomics, each side spinning briefly
-// (spin_until) before it sleeps on the condition variable.
+// (spin_until) before it sleeps on the condition variable. The handover state is
+// shared with the thread: the owner may see a parked thread's result and let go of it
+// while that thread is still waking it.
 class CaseThread {
  public:
-  CaseThread() : thread_([this] { loop(); }) {}
+  CaseThread() : s_(std::make_shared<Shared>()), thread_([s = s_] { loop(*s); }) {}
   ~CaseThread() {
-    quit_.store(true, std::memory_order_release);
-    wake();
-    if (parked_) {
+    s_->quit.store(true, std::memory_order_release);
+    s_->wake();
+    if (s_->parked) {
       thread_.detach();
     } else {
       thread_.join();
@@ -311,47 +313,58 @@ class CaseThread {
 
   // Runs fn on the case thread and waits. Returns false if the thread parked.
   bool execute(const std::function<void()>& fn) {
-    done_.store(false, std::memory_order_relaxed);
-    job_.store(&fn, std::memory_order_release);
-    wake();
-    auto finished = [this] { return done_.load(std::memory_order_acquire); };
+    Shared& s = *s_;
+    s.done.store(false, std::memory_order_relaxed);
+    s.job.store(&fn, std::memory_order_release);
+    s.wake();
+    auto finished = [&s] { return s.done.load(std::memory_order_acquire); };
     if (!spin_until(finished)) {
-      std::unique_lock<std::mutex> lk(m_);
-      cv_.wait(lk, finished);
+      std::unique_lock<std::mutex> lk(s.m);
+      s.cv.wait(lk, finished);
     }
-    // error_ and parked_ were written before done_ was released.
-    if (error_) {
-      auto e = error_;
-      error_ = nullptr;
+    // error and parked were written before done was released.
+    if (s.error) {
+      auto e = s.error;
+      s.error = nullptr;
       std::rethrow_exception(e);
     }
-    return !parked_;
+    return !s.parked;
   }
 
-  [[nodiscard]] bool parked() const { return parked_; }
+  [[nodiscard]] bool parked() const { return s_->parked; }
   static bool on_one() noexcept { return t_on_case_thread; }
 
  private:
-  // Wakes whichever side sleeps: the flag it waits for was stored before, and the
-  // sleeper checks it under m_, so taking m_ here cannot lose the wake-up.
-  void wake() {
-    { std::lock_guard<std::mutex> lk(m_); }
-    cv_.notify_all();
-  }
+  struct Shared {
+    std::mutex m;
+    std::condition_variable cv;
+    std::atomic<const std::function<void()>*> job{nullptr};
+    std::atomic<bool> done{false};
+    std::atomic<bool> quit{false};
+    bool parked = false;  // written by the case thread before it releases done
+    std::exception_ptr error;
 
-  void loop() {
+    // Wakes whichever side sleeps: the flag it waits for was stored before, and the
+    // sleeper checks it under m, so taking m here cannot lose the wake-up.
+    void wake() {
+      { std::lock_guard<std::mutex> lk(m); }
+      cv.notify_all();
+    }
+  };
+
+  static void loop(Shared& s) {
     t_on_case_thread = true;
     install();
-    auto have_work = [this] {
-      return job_.load(std::memory_order_acquire) != nullptr ||
-             quit_.load(std::memory_order_acquire);
+    auto have_work = [&s] {
+      return s.job.load(std::memory_order_acquire) != nullptr ||
+             s.quit.load(std::memory_order_acquire);
     };
     for (;;) {
       if (!spin_until(have_work)) {
-        std::unique_lock<std::mutex> lk(m_);
-        cv_.wait(lk, have_work);
+        std::unique_lock<std::mutex> lk(s.m);
+        s.cv.wait(lk, have_work);
       }
-      const std::function<void()>* job = job_.exchange(nullptr, std::memory_order_acq_rel);
+      const std::function<void()>* job = s.job.exchange(nullptr, std::memory_order_acq_rel);
       if (job == nullptr) return;  // quit
       std::exception_ptr err;
       try {
@@ -360,22 +373,16 @@ class CaseThread {
         err = std::current_exception();
       }
       const bool poisoned = Runtime::get().poisoned;
-      error_ = err;
-      parked_ = poisoned;
-      done_.store(true, std::memory_order_release);
-      wake();
+      s.error = err;
+      s.parked = poisoned;
+      s.done.store(true, std::memory_order_release);
+      s.wake();
       if (poisoned) std::promise<void>().get_future().wait();  // parked for the life of the process
     }
   }
 
   static thread_local bool t_on_case_thread;
-  std::mutex m_;
-  std::condition_variable cv_;
-  std::atomic<const std::function<void()>*> job_{nullptr};
-  std::atomic<bool> done_{false};
-  std::atomic<bool> quit_{false};
-  bool parked_ = false;  // written by the case thread before it releases done_
-  std::exception_ptr error_;
+  std::shared_ptr<Shared> s_;  // the thread holds a reference too, for good if it parks
   std::thread thread_;
 };
 
