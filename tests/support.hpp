@@ -33,6 +33,8 @@ namespace fibercheck::test {
 // and keeps history for ended ones, so a few tests of scale cannot hold under it.
 #if defined(__SANITIZE_THREAD__)
 inline constexpr bool kThreadSanitizer = true;
+#elif defined(__has_feature)
+inline constexpr bool kThreadSanitizer = __has_feature(thread_sanitizer);
 #else
 inline constexpr bool kThreadSanitizer = false;
 #endif

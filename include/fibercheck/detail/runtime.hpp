@@ -57,10 +57,10 @@ struct FiberProps final : boost::fibers::fiber_properties {
   std::uint64_t created_step = 0;
   std::uint64_t blocked_since = 0;
   // The fibercheck operations it entered most recently, "verb 'name'" (see enter()),
-  // each with how often it was entered while among these: what
-  // a fiber that never blocks for good keeps doing, even when it alternates a few.
-  // Slots are reused least recently used first and never moved, so an operation
-  // entered again costs a compare, not string moves.
+  // each with how often it was entered while among these: what a fiber that never
+  // blocks for good keeps doing, even when it alternates a few. Slots are reused least
+  // recently used first and never moved, so an operation entered again costs a
+  // compare, not string moves.
   struct RecentOp {
     const char* verb = nullptr;
     std::string name;
