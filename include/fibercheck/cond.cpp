@@ -12,11 +12,15 @@ class CondState final : public Waitable {
   explicit CondState(std::string n) : name(std::move(n)) {}
 
   std::string describe(WaitOp) const override {
-    return "wait on condvar '" + name + "' (mutex '" + mutex_name + "')";
+    return "wait on condvar '" + name + "' (" + (lock_rw ? "rwmutex '" : "mutex '") + lock_name +
+           (lock_read_side ? "', read side)" : "')");
   }
 
   const std::string name;
-  std::string mutex_name;  // of the latest waiter: one condvar goes with one mutex
+  // The lock of the latest waiter: one condvar goes with one lock.
+  std::string lock_name;
+  bool lock_rw = false;
+  bool lock_read_side = false;
   ObjectLock m;
   WaitList waiters;
 };
@@ -27,26 +31,31 @@ namespace fibercheck {
 
 CondVar::CondVar(std::string name) : state_(std::make_shared<detail::CondState>(std::move(name))) {}
 
-Status CondVar::wait(std::unique_lock<Mutex>& lk, const Done& cancel) const {
-  if (!lk.owns_lock())
+Status CondVar::wait_on(const detail::CondLock& lk, const Done& cancel) const {
+  if (!lk.owns)
     throw std::system_error(std::make_error_code(std::errc::operation_not_permitted),
-                            "fibercheck: wait on condvar '" + state_->name + "' without its mutex");
+                            "fibercheck: wait on condvar '" + state_->name + "' without its " +
+                                (lk.read_side ? "rwmutex's read lock"
+                                 : lk.rw      ? "rwmutex"
+                                              : "mutex"));
   auto keep = state_;
   detail::CondState& s = *keep;
   detail::enter("wait on condvar", s.name);
   bool released = false;
-  // Linked before the mutex is released, so a notify under the mutex cannot be lost.
+  // Linked before the lock is released, so a notify under the lock cannot be lost.
   const Status st = detail::block_on(
       {s.m, s.waiters, s, detail::WaitOp::other}, &cancel,
       [&] {
-        s.mutex_name = lk.mutex()->name();
+        s.lock_name = *lk.name;
+        s.lock_rw = lk.rw;
+        s.lock_read_side = lk.read_side;
         return false;
       },
       [&] {
-        lk.unlock();
+        lk.unlock(lk.lk);
         released = true;
       });
-  if (released) lk.lock();  // an Unwind from here leaves lk not owning the mutex
+  if (released) lk.relock(lk.lk);  // an Unwind from here leaves lk not owning the lock
   return st;
 }
 
