@@ -23,10 +23,12 @@
 //
 // Fair rule. The property "every descendant exits within the step budget after done
 // closes" is about progress, so choices at or after the cancellation step are not
-// explored and are fair: each takes the fiber that has been ready longest (round
-// robin), so every ready fiber runs within as many steps as there are ready fibers,
+// explored and are fair: each takes the next ready fiber in id order (round robin
+// from the lowest id), so every ready fiber runs within a round of the live fibers,
 // and a budget overrun means a fiber that really fails to stop, not one starved by
-// an adversarial schedule.
+// an adversarial schedule. The order is by id, not by how long a fiber has been
+// ready, so that what follows the cancellation point depends only on the state
+// reached, not on the order of the commuting steps that reached it (see Reduction).
 //
 // Reduction. Steps where one fiber is ready are not choices. At a choice, two fibers
 // whose next steps touch no common primitive (channels, done signals, mutexes... by
