@@ -14,9 +14,11 @@
 #include "case_line.hpp"
 #include "explore.hpp"
 #include "fibercheck/chan.hpp"
+#include "fibercheck/mutex.hpp"
 #include "fibercheck/run.hpp"
 #include "fibercheck/scope.hpp"
 #include "fibercheck/sched/dfs.hpp"
+#include "fibercheck/select.hpp"
 #include "text_form.hpp"
 
 namespace fibercheck {
@@ -258,6 +260,37 @@ void value_after_cancel(Done done, const std::shared_ptr<Notes>& notes) {
 
 TEST(SchedDfs, ReductionKeepsWhatFollowsTheCancellationPoint) {
   expect_same_outcomes(value_after_cancel, 2, every_cancellation_point_unbounded());
+}
+
+// Done closes once the step that reaches the cancellation point is over, so a select
+// made inside that step comes before it and is explored. It was not: the select in
+// "picker" lands in that last step in one order of the commuting steps before it and
+// a step earlier in another, and with the reduction running only the first order, "it
+// took its second case before done closed, then found the lock that holder took after"
+// was lost.
+void select_before_cancel(Done done, const std::shared_ptr<Notes>& notes) {
+  Chan<int> a(1, "a"), b(1, "b");
+  Mutex mu("mu");
+  Scope s(done);
+  s.spawn("holder", [mu, notes](Done d) {
+    mu.lock();
+    (*notes)[0] = d.closed() ? "locked after done closed" : "locked";
+    d.wait();
+    mu.unlock();
+  });
+  s.spawn("picker", [a, b, mu, notes](Done d) {
+    int x = 1, y = 2;
+    Selected r = select(d, {on_send(a, x), on_send(b, y)});
+    (*notes)[1] = "case " + std::to_string(r.index) + (d.closed() ? " after done closed" : "");
+    const bool got = mu.try_lock();
+    (*notes)[1] += got ? ", locked" : ", busy";
+    if (got) mu.unlock();
+  });
+  s.join();
+}
+
+TEST(SchedDfs, ReductionExploresASelectJustBeforeTheCancellationPoint) {
+  expect_same_outcomes(select_before_cancel, 2, every_cancellation_point_unbounded());
 }
 
 }  // namespace

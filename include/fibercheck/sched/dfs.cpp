@@ -126,7 +126,14 @@ class Dfs {
     }
     path_.resize(forced);
     for (std::size_t j = forced; j < d.size(); ++j) {
-      if (cancel_ && d[j].step >= *cancel_) break;  // after the cancellation point: fair, not explored
+      // After the cancellation point: fair, not explored. Done closes once `cancel`
+      // steps have run, so a select made inside the last of them (recorded with step ==
+      // cancel) still comes before it. Cutting it too would make what is explored depend
+      // on the order of commuting steps: the same select falls in step cancel - 1 in one
+      // order and in step cancel in another, and the reduction runs only one of them.
+      if (cancel_ && (d[j].step > *cancel_ ||
+                      (d[j].step == *cancel_ && d[j].kind == ChoiceKind::schedule)))
+        break;
       Frame f;
       f.detail = d[j];
       f.chosen = out.choices[j];
