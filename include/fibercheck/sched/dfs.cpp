@@ -24,10 +24,14 @@ struct Footprint {
   }
 };
 
-// A fiber whose step from an ancestor choice was already explored, with what that step touched.
+// A fiber whose step from an ancestor choice was already explored, with what that step
+// touched; whether taking it there was a preemption, and whether the fiber running
+// when the step ended could have gone on (so that switching away then preempts).
 struct Sleeper {
   std::uint64_t fiber = 0;
   Footprint step;
+  bool preempted = false;
+  bool continues = false;
 };
 
 // A sleeper stays asleep across a stretch only if its step commutes with it.
@@ -54,6 +58,7 @@ struct Frame {
   int preemptions_before = 0;
   Footprint stretch;  // the steps from this choice to the next one, in the last run
   Footprint step;     // the chosen fiber's whole step: up to the next schedule choice
+  bool step_continues = false;  // at that next schedule choice, the running fiber can go on
 
   [[nodiscard]] bool preempts(std::uint32_t option) const {
     return detail.kind == ChoiceKind::schedule && detail.running_can_continue &&
@@ -68,6 +73,31 @@ Footprint step_from(const std::vector<ChoiceDetail>& d, std::size_t j) {
   f.add(d[j]);
   for (std::size_t k = j + 1; k < d.size() && d[k].kind == ChoiceKind::select; ++k) f.add(d[k]);
   return f;
+}
+
+// Whether the running fiber can go on at the first schedule choice after choice j's
+// step (false when the run ends first).
+bool continues_after(const std::vector<ChoiceDetail>& d, std::size_t j) {
+  std::size_t k = j + 1;
+  while (k < d.size() && d[k].kind == ChoiceKind::select) ++k;
+  return k < d.size() && d[k].running_can_continue;
+}
+
+// Sleep sets and a preemption bound. A sleeper q explored at choice s stands for every
+// schedule s.w.q.u (w: the steps since, which commute with q's) by s.q.w.u, which
+// was explored only if it stayed within the bound. Moving q's step forward costs
+// pre(s.q.w.u) - pre(s.w.q.u) <= [q preempted at s] + [q's step ends with a fiber that
+// could go on, and w's first step switches from it] - [w's first step preempted at s]:
+// the switch into q at the end of w and the switch out of q into u cost no more than
+// the switch out of w into u they replace. Only when that is at most zero is every
+// schedule the sleeper hides within the bound also reached within it (Coons, Musuvathi
+// and McKinley, "Bounded partial-order reduction", OOPSLA 2013, show the unbounded
+// rule loses schedules). In practice: the default, once explored, sleeps through the
+// preempting alternatives; another option only if its step ends with no fiber that
+// could go on and, if taking it preempted, taking w's first step did too. Applied with ExploreOptions::reduction_sound_within_bound; a bound
+// no run can reach (at least max_steps) needs no such care.
+bool sleeps_within_bound(const Sleeper& q, bool w_preempted) {
+  return (q.preempted ? 1 : 0) + (q.continues ? 1 : 0) <= (w_preempted ? 1 : 0);
 }
 
 class Dfs {
@@ -123,22 +153,39 @@ class Dfs {
       f.stretch = Footprint{};
       f.stretch.add(d[forced - 1]);
       f.step = step_from(d, forced - 1);
+      f.step_continues = continues_after(d, forced - 1);
     }
     path_.resize(forced);
     for (std::size_t j = forced; j < d.size(); ++j) {
-      if (cancel_ && d[j].step >= *cancel_) break;  // after the cancellation point: fair, not explored
+      // After the cancellation point: fair, not explored. Done closes once `cancel`
+      // steps have run, so a select made inside the last of them (recorded with step ==
+      // cancel) still comes before it. Cutting it too would make what is explored depend
+      // on the order of commuting steps: the same select falls in step cancel - 1 in one
+      // order and in step cancel in another, and the reduction runs only one of them.
+      if (cancel_ && (d[j].step > *cancel_ ||
+                      (d[j].step == *cancel_ && d[j].kind == ChoiceKind::schedule)))
+        break;
       Frame f;
       f.detail = d[j];
       f.chosen = out.choices[j];
       f.stretch.add(d[j]);
       f.step = step_from(d, j);
+      f.step_continues = continues_after(d, j);
       if (j > 0) {
         const Frame& p = path_[j - 1];
         f.preemptions_before = p.preemptions_before + (p.preempts(p.chosen) ? 1 : 0);
         if (opt_.reduction) {
-          for (const auto* set : {&p.sleep, &p.explored})
-            for (const Sleeper& s : *set)
-              if (stays_asleep(s, p.stretch)) f.sleep.push_back(s);
+          for (const Sleeper& s : p.sleep)
+            if (stays_asleep(s, p.stretch)) f.sleep.push_back(s);
+          // Options explored at p fall asleep for p's later options; within a bound
+          // that can cut, and asked to, only those that keep it (sleeps_within_bound).
+          const bool keep_bound =
+              opt_.reduction_sound_within_bound &&
+              static_cast<std::uint64_t>(std::max(opt_.max_preemptions, 0)) < opt_.max_steps;
+          for (const Sleeper& s : p.explored)
+            if (stays_asleep(s, p.stretch) &&
+                (!keep_bound || sleeps_within_bound(s, p.preempts(p.chosen))))
+              f.sleep.push_back(s);
         }
       }
       const bool schedule = f.detail.kind == ChoiceKind::schedule;
@@ -166,7 +213,8 @@ class Dfs {
     Frame& f = path_.back();
     if (f.detail.kind == ChoiceKind::schedule && opt_.reduction &&
         !asleep(f.sleep, f.detail.option_ids[f.chosen]))
-      f.explored.push_back(Sleeper{f.detail.option_ids[f.chosen], f.step});
+      f.explored.push_back(Sleeper{f.detail.option_ids[f.chosen], f.step, f.preempts(f.chosen),
+                                   f.step_continues});
     f.chosen = f.todo.front();
     f.todo.erase(f.todo.begin());
     forced = path_.size();

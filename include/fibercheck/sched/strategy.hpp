@@ -49,7 +49,8 @@ struct StrategySpec {
   std::uint64_t pct_length = 1000;     // PCT's k: the step range change points are drawn from
   std::vector<std::uint32_t> choices;  // replay: the recorded choices
   // replay: once the recorded choices run out, decisions at this step or later take the
-  // option ready longest (round robin, fair) instead of the non-preemptive default.
+  // next ready fiber in id order (round robin, fair; see replay.hpp) instead of the
+  // non-preemptive default.
   std::uint64_t fair_from_step = UINT64_MAX;
 };
 
