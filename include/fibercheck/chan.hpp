@@ -159,13 +159,16 @@ class Chan {
   [[nodiscard]] bool nil() const noexcept { return state_ == nullptr; }
   [[nodiscard]] std::size_t capacity() const noexcept { return state_ ? state_->capacity() : 0; }
   [[nodiscard]] std::string name() const { return state_ ? state_->name() : "nil"; }
+  // Queries of a channel another fiber may change are scheduling points, as in Go's len(ch).
   [[nodiscard]] std::size_t size() const {
     if (!state_) return 0;
+    detail::sync_point("size() of chan", state_->name());
     std::lock_guard<detail::ObjectLock> lk(state_->m);
     return state_->buffered_locked();
   }
   [[nodiscard]] bool closed() const {
     if (!state_) return false;
+    detail::sync_point("closed() of chan", state_->name());
     std::lock_guard<detail::ObjectLock> lk(state_->m);
     return state_->closed_locked();
   }

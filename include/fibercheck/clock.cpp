@@ -32,8 +32,12 @@ Status sleep_for(const Done& done, Duration d) {
     detail::enter("sleep_for (no done)", kNoDone);
   }
   detail::Runtime& rt = detail::Runtime::get();
-  const std::int64_t deadline = rt.now() + d.count();
   detail::DoneState* ds = done.state();
+  if (d.count() <= 0) {  // Go's time.Sleep(0): a scheduling point (above) that returns at once
+    return ds != nullptr && ds->is_closed.load(std::memory_order_acquire) ? Status::cancelled
+                                                                           : Status::ok;
+  }
+  const std::int64_t deadline = rt.now() + d.count();
   detail::Waiter w;
   detail::WaitNode node;
   node.waiter = &w;
@@ -56,6 +60,8 @@ Status sleep_for(const Done& done, Duration d) {
 }
 
 Chan<Duration> after(Duration d) {
+  static const std::string kAfter = "after";
+  detail::sync_point("arm timer", kAfter);
   Chan<Duration> ch(1, "after");
   detail::Runtime& rt = detail::Runtime::get();
   if (rt.run != nullptr) {
@@ -83,6 +89,7 @@ struct Ticker::Impl final : detail::Timer {
 
 Ticker::Ticker(Duration period) : ch_(1, "ticker"), impl_(std::make_unique<Impl>()) {
   if (period.count() <= 0) throw std::invalid_argument("fibercheck::Ticker: period must be positive");
+  detail::sync_point("start ticker", ch_.name());
   impl_->ch = ch_;
   impl_->period = period;
   detail::Runtime& rt = detail::Runtime::get();
@@ -99,6 +106,7 @@ Ticker::~Ticker() { stop(); }
 
 void Ticker::stop() noexcept {
   if (!impl_) return;
+  if (impl_->armed) detail::sync_point("stop ticker", ch_.name());
   if (detail::runtime_alive()) detail::Runtime::get().disarm(*impl_);
   impl_->stop_real.close();
 }

@@ -60,6 +60,7 @@ Status CondVar::wait_on(const detail::CondLock& lk, const Done& cancel) const {
 }
 
 void CondVar::notify_one() const {
+  detail::sync_point("notify_one of condvar", state_->name);
   detail::touch_all();
   std::lock_guard<detail::ObjectLock> lk(state_->m);
   if (detail::WaitNode* n = state_->waiters.claim_first()) {
@@ -69,6 +70,7 @@ void CondVar::notify_one() const {
 }
 
 void CondVar::notify_all() const {
+  detail::sync_point("notify_all of condvar", state_->name);
   detail::touch_all();
   std::lock_guard<detail::ObjectLock> lk(state_->m);
   while (detail::WaitNode* n = state_->waiters.claim_first()) {

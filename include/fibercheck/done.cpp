@@ -146,7 +146,9 @@ std::string DoneState::describe(WaitOp) const {
 }  // namespace detail
 
 bool Done::closed() const noexcept {
-  return state_ && state_->is_closed.load(std::memory_order_acquire);
+  if (!state_) return false;
+  detail::sync_point("closed() of done", state_->name);  // Go's ctx.Err(): a read another fiber races
+  return state_->is_closed.load(std::memory_order_acquire);
 }
 
 CloseReason Done::reason() const noexcept {
@@ -234,7 +236,13 @@ DoneSource& DoneSource::operator=(DoneSource&& other) noexcept {
 
 DoneSource::~DoneSource() { close(); }
 
-bool DoneSource::close() noexcept { return state_ && state_->close(CloseReason::cancelled); }
+bool DoneSource::close() noexcept {
+  if (!state_) return false;
+  // Go's cancel(): other fibers may run just before it. Closing a closed source changes
+  // nothing, so it is no scheduling point (every Scope's destructor closes its source).
+  if (!state_->is_closed.load(std::memory_order_acquire)) detail::sync_point("close of done", state_->name);
+  return state_->close(CloseReason::cancelled);
+}
 
 bool DoneSource::closed() const noexcept {
   return state_ && state_->is_closed.load(std::memory_order_acquire);
@@ -243,6 +251,7 @@ bool DoneSource::closed() const noexcept {
 DoneSource with_deadline(const Done& parent, std::chrono::nanoseconds at, std::string name) {
   DoneSource src(parent, std::move(name));
   detail::DoneState& s = *src.state_;
+  detail::sync_point("arm deadline of done", s.name);
   s.deadline_ns = at.count();
   detail::Runtime& rt = detail::Runtime::get();
   if (s.is_closed.load(std::memory_order_acquire)) return src;

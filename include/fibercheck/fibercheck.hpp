@@ -17,3 +17,4 @@
 #include "fibercheck/threads.hpp"
 #include "fibercheck/trace.hpp"
 #include "fibercheck/wait_group.hpp"
+#include "fibercheck/yield.hpp"

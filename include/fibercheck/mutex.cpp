@@ -153,6 +153,10 @@ bool LockState::try_acquire(bool shared) {
 }
 
 void LockState::release(bool shared) {
+  // Other fibers may run just before the lock is released (Go: Unlock is a
+  // synchronization point); the hand-off wakes a waiter, so it commutes with nothing.
+  sync_point(shared ? "unlock_shared of rwmutex" : (rw ? "unlock of rwmutex" : "unlock of mutex"), name);
+  touch_all();
   std::lock_guard<detail::ObjectLock> lk(m_);
   if (shared) {
     if (readers_.empty())
@@ -221,7 +225,6 @@ void Mutex::lock() const {
 }
 bool Mutex::try_lock() const { return state_->try_acquire(false); }
 void Mutex::unlock() const {
-  detail::touch_all();
   state_->release(false);
 }
 const std::string& Mutex::name() const noexcept { return state_->name; }
@@ -235,7 +238,6 @@ void SharedMutex::lock() const {
 }
 bool SharedMutex::try_lock() const { return state_->try_acquire(false); }
 void SharedMutex::unlock() const {
-  detail::touch_all();
   state_->release(false);
 }
 void SharedMutex::lock_shared() const {
@@ -244,7 +246,6 @@ void SharedMutex::lock_shared() const {
 }
 bool SharedMutex::try_lock_shared() const { return state_->try_acquire(true); }
 void SharedMutex::unlock_shared() const {
-  detail::touch_all();
   state_->release(true);
 }
 const std::string& SharedMutex::name() const noexcept { return state_->name; }

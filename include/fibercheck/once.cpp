@@ -69,6 +69,9 @@ bool Once::begin() const {
 }
 
 void Once::finish(bool completed) const noexcept {
+  // Waiters may see the function's effects only after this point: other fibers may run
+  // between the function's return and its completion being published.
+  detail::sync_point(completed ? "complete once" : "abandon once", state_->name);
   std::lock_guard<detail::ObjectLock> lk(state_->m);
   state_->running = false;
   state_->completed = completed;
@@ -79,6 +82,7 @@ void Once::finish(bool completed) const noexcept {
 }
 
 bool Once::done() const {
+  detail::sync_point("done() of once", state_->name);
   std::lock_guard<detail::ObjectLock> lk(state_->m);
   return state_->completed;
 }

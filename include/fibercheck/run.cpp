@@ -1,6 +1,7 @@
 #include "fibercheck/run.hpp"
 
 #include <boost/fiber/operations.hpp>
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -114,6 +115,7 @@ std::vector<FiberInfo> reclaim(Runtime& rt, detail::Scheduler& s, detail::RunSta
   // running is what this budget catches.
   st.max_steps = st.steps + 1000 + 64 * rt.live();
   st.stop = StopReason::none;
+  st.early_timers = false;
   request_unwind(rt);
   for (;;) {
     boost::this_fiber::yield();
@@ -131,7 +133,7 @@ std::vector<FiberInfo> reclaim(Runtime& rt, detail::Scheduler& s, detail::RunSta
 
 void fire_due_timers(detail::RunState& st) {
   const std::int64_t due = st.timers.begin()->first.first;
-  st.now = due;
+  if (due > st.now) st.now = due;  // the clock never goes back
   while (!st.timers.empty() && st.timers.begin()->first.first == due) {
     detail::Timer* t = st.timers.begin()->second;
     st.timers.erase(st.timers.begin());
@@ -160,6 +162,9 @@ Outcome run_here(const std::function<void(Done)>& root, const RunOptions& opt,
   st.strategy = sched::make_strategy(opt.strategy);
   st.strategy->begin(opt.strategy.seed);
   st.max_steps = opt.max_steps;
+  st.max_virtual_time = opt.max_virtual_time.count();
+  st.fair_from_step = std::min(opt.fair_after_steps, opt.max_steps / 2);
+  if (opt.cancel_at_time) st.cancel_at_time = opt.cancel_at_time->count();
   st.record_events = opt.trace;
   st.record_detail = opt.record_choice_detail;
   st.events = &out.events;
@@ -201,6 +206,10 @@ Outcome run_here(const std::function<void(Done)>& root, const RunOptions& opt,
     if (r == StopReason::exception) {
       out.verdict = Verdict::exception;
       break;
+    }
+    if (r == StopReason::timer) {  // the strategy fired the earliest timer early
+      fire_due_timers(st);
+      continue;
     }
     if (r == StopReason::budget) {
       out.verdict = Verdict::step_budget_exceeded;

@@ -32,6 +32,13 @@ inline constexpr bool kGuardPagesByDefault = false;
 struct RunOptions {
   sched::StrategySpec strategy;       // which strategy, its seed or recorded choices
   std::uint64_t max_steps = 1000000;  // scheduling steps before the run is stopped
+  // The strategy decides the first fair_after_steps steps (at most half of max_steps);
+  // from then on the schedule is fair whatever the strategy: the fiber ready longest
+  // runs next, a pending timer fires once every ready fiber has had a turn, a select
+  // takes a ready case at random. No strategy can starve a fiber forever (a fiber that
+  // polls until another acts is correct Go), so a step-budget verdict means the program
+  // makes no progress even under a fair schedule: a livelock, or a loop that ignores done.
+  std::uint64_t fair_after_steps = 10000;
   // Close the root's done once this many steps have been taken (0: before the root runs).
   std::optional<std::uint64_t> cancel_at_step;
   // Close the root's done when the virtual clock reaches this time.

@@ -19,6 +19,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "fibercheck/detail/wait.hpp"
 #include "fibercheck/done.hpp"
 
 namespace fibercheck {
@@ -125,6 +126,8 @@ class Scope {
       }
     };
     detail::launch(props, state_.get(), std::move(body));
+    // The child is ready: the strategy may run it first or let the parent go on.
+    detail::sync_point("spawn", name);
   }
 
   // Waits for every child. Rethrows the first child exception as a FiberError.
@@ -147,6 +150,8 @@ template <class F>
 void go(std::string name, F&& fn, std::source_location loc = std::source_location::current()) {
   detail::FiberProps* props = detail::new_fiber(name, loc, "", nullptr);
   detail::launch(props, nullptr, std::forward<F>(fn));
+  // The child is ready: the strategy may run it first or let the parent go on.
+  detail::sync_point("go", name);
 }
 
 }  // namespace fibercheck

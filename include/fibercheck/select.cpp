@@ -172,6 +172,7 @@ SelectResult select_impl(const SelectCase* cases, int n, const Done* done, bool 
 }
 
 bool ChanBase::close() {
+  sync_point("close of chan", name());
   touch_all();
   std::lock_guard<detail::ObjectLock> lk(m);
   if (closed_) return false;

@@ -30,6 +30,7 @@ WaitGroup::WaitGroup(std::string name)
     : state_(std::make_shared<detail::WaitGroupState>(std::move(name))) {}
 
 void WaitGroup::add(std::int64_t delta) const {
+  detail::sync_point(delta < 0 ? "done on waitgroup" : "add to waitgroup", state_->name);
   detail::touch_all();
   std::lock_guard<detail::ObjectLock> lk(state_->m);
   if (state_->count + delta < 0)
@@ -54,6 +55,7 @@ Status WaitGroup::wait(const Done& cancel) const {
 }
 
 std::int64_t WaitGroup::outstanding() const {
+  detail::sync_point("outstanding() of waitgroup", state_->name);
   std::lock_guard<detail::ObjectLock> lk(state_->m);
   return state_->count;
 }

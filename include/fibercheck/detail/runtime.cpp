@@ -1,12 +1,14 @@
 #include "fibercheck/detail/runtime.hpp"
 
 #include <algorithm>
+#include <boost/fiber/operations.hpp>
 #include <chrono>
 #include <exception>
 #include <stdexcept>
 #include <typeinfo>
 
 #include "fibercheck/detail/scheduler.hpp"
+#include "fibercheck/yield.hpp"
 #include "fibercheck/sched/rng.hpp"
 
 namespace fibercheck::detail {
@@ -276,15 +278,13 @@ void sched_point() {
   if (p->unwinding && std::uncaught_exceptions() == 0) throw Unwind{};
 }
 
-void enter(const char* verb, const std::string& name) {
-  // check_unwind() and sched_point() with one lookup of the current fiber.
-  FiberProps* p = current_fiber();
-  if (p == nullptr) return;
-  if (p->unwinding && std::uncaught_exceptions() == 0) throw_unwind(*p);
-  // Compares the literal's address and the name; a new operation takes the least
-  // recently used slot. A loop over a few operations neither allocates nor moves strings.
-  auto& ops = p->recent_ops;
-  FiberProps::RecentOp* slot = &ops[p->last_op];
+namespace {
+// Records "verb 'name'" among the fiber's recent operations. Compares the literal's
+// address and the name; a new operation takes the least recently used slot. A loop
+// over a few operations neither allocates nor moves strings.
+void note_op(FiberProps& p, const char* verb, const std::string& name) {
+  auto& ops = p.recent_ops;
+  FiberProps::RecentOp* slot = &ops[p.last_op];
   if (slot->verb != verb || slot->name != name) {
     FiberProps::RecentOp* oldest = &ops[0];
     slot = nullptr;
@@ -301,15 +301,34 @@ void enter(const char* verb, const std::string& name) {
       slot->name = name;
       slot->count = 0;
     }
-    p->last_op = static_cast<std::uint8_t>(slot - ops.data());
+    p.last_op = static_cast<std::uint8_t>(slot - ops.data());
   }
   ++slot->count;
-  slot->used = ++p->op_clock;
+  slot->used = ++p.op_clock;
+}
+}  // namespace
+
+void enter(const char* verb, const std::string& name) {
+  // check_unwind() and sched_point() with one lookup of the current fiber.
+  FiberProps* p = current_fiber();
+  if (p == nullptr) return;
+  if (p->unwinding && std::uncaught_exceptions() == 0) throw_unwind(*p);
+  note_op(*p, verb, name);
   Runtime& rt = Runtime::get();
   if (rt.run == nullptr || rt.sched == nullptr) return;
   rt.sched->yield_point(*p);
   if (p->unwinding && std::uncaught_exceptions() == 0) throw Unwind{};
   if (rt.run->record_detail) touch(name);  // the operation runs in the step that follows
+}
+
+void sync_point(const char* verb, const std::string& name) {
+  Runtime& rt = Runtime::get();
+  if (rt.run == nullptr || rt.sched == nullptr) return;
+  FiberProps* p = current_fiber();
+  if (p == nullptr) return;
+  note_op(*p, verb, name);
+  rt.sched->yield_point(*p);
+  if (rt.run != nullptr && rt.run->record_detail) touch(name);
 }
 
 void touch(const std::string& name) noexcept {
@@ -341,4 +360,31 @@ std::size_t choose_case(std::size_t n) {
   return rt.sched->choose_case(n);
 }
 
+std::size_t choose_value(std::size_t n) {
+  if (n == 0) throw std::invalid_argument("fibercheck::choose: n must be at least 1");
+  Runtime& rt = Runtime::get();
+  if (rt.sched == nullptr || rt.run == nullptr || current_fiber() == nullptr) {
+    if (n == 1) return 0;
+    thread_local sched::Rng rng(0xC4005Eull);
+    return rng.below(n);
+  }
+  return rt.sched->choose_value(n);
+}
+
 }  // namespace fibercheck::detail
+
+namespace fibercheck {
+
+void yield() {
+  detail::Runtime& rt = detail::Runtime::get();
+  if (rt.run != nullptr && rt.sched != nullptr) {
+    static const std::string kYield;
+    detail::sync_point("yield", kYield);
+    return;
+  }
+  boost::this_fiber::yield();
+}
+
+std::size_t choose(std::size_t n) { return detail::choose_value(n); }
+
+}  // namespace fibercheck

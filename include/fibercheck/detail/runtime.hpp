@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "fibercheck/detail/wait.hpp"
+#include "fibercheck/sched/rng.hpp"
 #include "fibercheck/sched/strategy.hpp"
 #include "fibercheck/trace.hpp"
 
@@ -93,7 +94,7 @@ struct Timer {
   ~Timer() = default;
 };
 
-enum class StopReason { none, idle, cancel, budget, exception, time_budget };
+enum class StopReason { none, idle, cancel, budget, exception, time_budget, timer };
 
 // State of one fibercheck::run, owned by the run's main context.
 struct RunState {
@@ -115,6 +116,18 @@ struct RunState {
   std::int64_t now = 0;  // virtual nanoseconds since the run began
   std::map<std::pair<std::int64_t, std::uint64_t>, Timer*> timers;
   std::uint64_t timer_seq = 0;
+  // Whether the strategy may fire a pending timer while fibers are runnable (not while
+  // a finished run is reclaimed), and the bounds it must stay within: no timer past
+  // RunOptions::max_virtual_time, none past a pending RunOptions::cancel_at_time (-1: none).
+  bool early_timers = true;
+  // From this step on the run is fair whatever the strategy (RunOptions::fair_after_steps):
+  // the fiber ready longest runs, a pending timer fires once every fiber had a turn,
+  // selects and choose() draw from fair_rng. Nothing is recorded: replay reproduces it.
+  std::uint64_t fair_from_step = UINT64_MAX;
+  std::uint64_t fair_turns = 0;
+  sched::Rng fair_rng{0xFA1Full};
+  std::int64_t max_virtual_time = INT64_MAX;
+  std::int64_t cancel_at_time = -1;
   StopReason stop = StopReason::none;
   // The first exception that escaped a fiber (not through a scope join).
   std::exception_ptr error;

@@ -126,15 +126,41 @@ context* Scheduler::take_main() noexcept {
   return main_;
 }
 
+bool Scheduler::timer_may_fire() const noexcept {
+  const RunState& run = *run_;
+  if (!run.early_timers || run.timers.empty() || !main_ready_ || run.stop != StopReason::none)
+    return false;
+  const std::int64_t due = run.timers.begin()->first.first;
+  // A timer past the time budget, or past a pending time-based cancellation, is left to
+  // the run's main loop, which handles both when every fiber blocks.
+  if (due > run.max_virtual_time) return false;
+  return !(run.cancel_at_time >= 0 && !run.cancel_fired && run.cancel_at_time <= due);
+}
+
 FiberProps* Scheduler::decide(FiberProps* self) {
   RunState& run = *run_;
   Runtime& rt = Runtime::get();
   idle_ = false;
-  const std::size_t count = ready_.size() + (self ? 1 : 0);
+  const std::size_t fibers = ready_.size() + (self ? 1 : 0);
+  // The last option, when a timer is pending: time jumps to the earliest deadline and
+  // that timer fires now, while fibers are still runnable (work that takes longer
+  // than its timeout). Not taking it never fires a timer early.
+  const bool timer = timer_may_fire();
+  const std::size_t count = fibers + (timer ? 1 : 0);
   if (run.record_detail) note_step_end(run, rt);
   std::uint64_t chosen;
   if (count == 1) {
     chosen = self ? self->id : ready_.kth(0);
+  } else if (run.steps >= run.fair_from_step) {
+    // Round robin, with the timer taking a turn once every fiber had one since it last
+    // fired: every ready fiber runs within `count` steps and time still passes for a
+    // fiber that sleeps while others poll.
+    if (timer && ++run.fair_turns >= count) {
+      run.fair_turns = 0;
+      chosen = sched::kTimerOption;
+    } else {
+      chosen = ready_.size() != 0 ? ready_.oldest() : self->id;
+    }
   } else {
     const std::size_t self_rank = self ? ready_.rank(self->id) : 0;
     OptionView view{ready_, self ? self->id : 0, self_rank};
@@ -146,10 +172,13 @@ FiberProps* Scheduler::decide(FiberProps* self) {
     d.step = run.steps;
     d.fifo_index = oldest_index;
     d.default_index = self ? self_rank : oldest_index;
+    if (timer) d.timer_index = fibers;
+    auto id_at = [&](std::size_t i) { return i == fibers ? sched::kTimerOption : view.id_at(i); };
     std::vector<std::uint64_t> ids;
     if (run.strategy->wants_ids()) {
       ids.reserve(count);
-      for (std::size_t i = 0; i < count; ++i) ids.push_back(view.id_at(i));
+      for (std::size_t i = 0; i < fibers; ++i) ids.push_back(view.id_at(i));
+      if (timer) ids.push_back(sched::timer_id(run.timers.begin()->first.second));
       d.ids = ids.data();
     }
     std::size_t k = run.strategy->choose(d);
@@ -158,7 +187,7 @@ FiberProps* Scheduler::decide(FiberProps* self) {
     run.choice_defaults.push_back(static_cast<std::uint32_t>(d.default_index));
     run.choice_counts.push_back(static_cast<std::uint32_t>(count));
     if (k != d.default_index) ++run.preemptions;
-    chosen = view.id_at(k);
+    chosen = id_at(k);
     if (run.record_detail) {
       sched::ChoiceDetail cd;
       cd.count = static_cast<std::uint32_t>(count);
@@ -166,9 +195,19 @@ FiberProps* Scheduler::decide(FiberProps* self) {
       cd.running_can_continue = self != nullptr;
       cd.step = run.steps;
       cd.option_ids.reserve(count);
-      for (std::size_t i = 0; i < count; ++i) cd.option_ids.push_back(view.id_at(i));
+      for (std::size_t i = 0; i < count; ++i) cd.option_ids.push_back(id_at(i));
       run.choice_detail.push_back(std::move(cd));
     }
+  }
+  if (chosen == sched::kTimerOption) {
+    // Firing wakes whoever waits on the timer: it commutes with nothing.
+    if (run.record_detail) {
+      run.detail_running = 0;
+      run.choice_detail.back().touched_all = true;
+    }
+    ++run.steps;
+    run.trace_hash = sched::mix(sched::mix(run.trace_hash, run.steps), sched::kTimerOption);
+    return nullptr;
   }
   if (run.record_detail) {
     run.detail_running = chosen;
@@ -246,7 +285,11 @@ context* Scheduler::pick_next_impl() noexcept {
     if (run.cancel_step != 0 && !run.cancel_fired && run.steps >= run.cancel_step)
       run.stop = StopReason::cancel;
     if (run.stop != StopReason::none && main_ready_) return take_main();
-    if (run.stop == StopReason::none || !main_ready_) return decide(nullptr)->context();
+    if (run.stop == StopReason::none || !main_ready_) {
+      if (FiberProps* p = decide(nullptr)) return p->context();
+      run.stop = StopReason::timer;  // decide() offers the timer only while main is ready
+      return take_main();
+    }
   }
   if (active == dispatcher_) {
     if (idle_ && main_ready_) {
@@ -320,16 +363,34 @@ void Scheduler::yield_point(FiberProps& self) {
     return;
   }
   FiberProps* next = decide(&self);
+  if (next == nullptr) {  // a timer fires first: the run's main context fires it
+    run.stop = StopReason::timer;
+    running_context()->yield();
+    return;
+  }
   if (next == &self) return;  // the strategy kept this fiber running: no switch needed
   forced_ = next->context();
   running_context()->yield();
 }
 
 std::size_t Scheduler::choose_case(std::size_t n) {
+  return choose_among(n, sched::ChoiceKind::select);
+}
+
+std::size_t Scheduler::choose_value(std::size_t n) {
+  return choose_among(n, sched::ChoiceKind::value);
+}
+
+std::size_t Scheduler::choose_among(std::size_t n, sched::ChoiceKind kind) {
   if (n <= 1 || !run_mode()) return 0;
   RunState& run = *run_;
+  if (run.steps >= run.fair_from_step) {  // fair: every ready case is taken eventually
+    const std::size_t k = run.fair_rng.below(n);
+    run.trace_hash = sched::mix(run.trace_hash, 0xFA1F000000ull + k);
+    return k;
+  }
   sched::Decision d;
-  d.kind = sched::ChoiceKind::select;
+  d.kind = kind;
   d.count = n;
   d.step = run.steps;
   std::size_t k = run.strategy->choose(d);
@@ -337,16 +398,17 @@ std::size_t Scheduler::choose_case(std::size_t n) {
   run.choices.push_back(static_cast<std::uint32_t>(k));
   run.choice_defaults.push_back(0);
   run.choice_counts.push_back(static_cast<std::uint32_t>(n));
-  if (k != 0) ++run.preemptions;
+  if (k != 0 && kind == sched::ChoiceKind::select) ++run.preemptions;
   if (run.record_detail) {
     sched::ChoiceDetail cd;
-    cd.kind = sched::ChoiceKind::select;
+    cd.kind = kind;
     cd.count = static_cast<std::uint32_t>(n);
     cd.step = run.steps;
     cd.ran.push_back(run.detail_running);
     run.choice_detail.push_back(std::move(cd));
   }
-  run.trace_hash = sched::mix(run.trace_hash, 0x5E1EC7000000ull + k);
+  const std::uint64_t tag = kind == sched::ChoiceKind::select ? 0x5E1EC7000000ull : 0xC4005E000000ull;
+  run.trace_hash = sched::mix(run.trace_hash, tag + k);
   return k;
 }
 

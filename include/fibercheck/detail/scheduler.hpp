@@ -7,7 +7,8 @@
 // recorded when it had more than one option. The run's main context is parked
 // aside and resumed only when the run needs attention: every fiber is blocked
 // with no real timer pending (quiescence, TRAPS 7), the cancellation step is
-// reached, the step budget is spent, or a fiber threw.
+// reached, the step budget is spent, a fiber threw, or the strategy fires a pending
+// timer early (time jumps to its deadline while fibers are still runnable).
 #pragma once
 
 #include <boost/fiber/algo/algorithm.hpp>
@@ -42,6 +43,8 @@ class Scheduler final : public boost::fibers::algo::algorithm_with_properties<Fi
   void yield_point(FiberProps& self);
   // A seeded, recorded choice among n select cases.
   std::size_t choose_case(std::size_t n);
+  // A seeded, recorded value in [0, n) for fibercheck::choose.
+  std::size_t choose_value(std::size_t n);
   // Main context: the reason it was resumed, cleared on read.
   StopReason take_stop() noexcept;
   void request_stop(StopReason r) noexcept;
@@ -53,7 +56,10 @@ class Scheduler final : public boost::fibers::algo::algorithm_with_properties<Fi
  private:
   class Options;
   boost::fibers::context* pick_next_impl() noexcept;
+  // The fiber to run next, or nullptr when the strategy fires the earliest timer first.
   FiberProps* decide(FiberProps* self);
+  [[nodiscard]] bool timer_may_fire() const noexcept;
+  std::size_t choose_among(std::size_t n, sched::ChoiceKind kind);
   bool run_mode() const noexcept { return run_ != nullptr; }
   boost::fibers::context* take_main() noexcept;
 

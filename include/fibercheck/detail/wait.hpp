@@ -119,11 +119,21 @@ void sched_point();
 // fiber's last operation (FiberInfo::last_op), then sched_point(). `verb` must be a
 // string literal; an empty `name` prints the verb alone.
 void enter(const char* verb, const std::string& name);
+// A scheduling point at an operation that never blocks (close, unlock, notify, a
+// waitgroup's add/done, a spawn, a timer's creation...): under a deterministic run the
+// strategy may switch fibers here, before the operation takes effect, so every order of
+// it against other fibers' operations is reachable. Records "verb 'name'" as the fiber's
+// last operation and what the step touches, as enter() does, but never throws Unwind:
+// these operations run in destructors. Outside a run it costs one thread-local check.
+void sync_point(const char* verb, const std::string& name);
 // Records, for a systematic explorer (RunState::record_detail), that the running step
 // touched the primitive called `name`, or something every step may depend on.
 void touch(const std::string& name) noexcept;
 void touch_all() noexcept;
 // Picks one of n ready cases (n >= 1): seeded under a deterministic run, recorded for replay.
 std::size_t choose_case(std::size_t n);
+// fibercheck::choose(n): a value in [0, n) chosen by the run's strategy (recorded,
+// replayed, enumerated by DFS); from a thread-local seeded generator outside a run.
+std::size_t choose_value(std::size_t n);
 
 }  // namespace fibercheck::detail

@@ -66,12 +66,12 @@ struct Frame {
   }
 };
 
-// Footprint of the chosen option's step at choice j: a select choice happens inside
+// Footprint of the chosen option's step at choice j: a select or value choice happens inside
 // the running fiber's step, so the step runs on to the next schedule choice.
 Footprint step_from(const std::vector<ChoiceDetail>& d, std::size_t j) {
   Footprint f;
   f.add(d[j]);
-  for (std::size_t k = j + 1; k < d.size() && d[k].kind == ChoiceKind::select; ++k) f.add(d[k]);
+  for (std::size_t k = j + 1; k < d.size() && d[k].kind != ChoiceKind::schedule; ++k) f.add(d[k]);
   return f;
 }
 
@@ -233,7 +233,12 @@ class Dfs {
 std::string ExploreReport::summary(const ExploreOptions& o) const {
   std::string s = std::to_string(schedules) + " schedules, " + std::to_string(cancel_points) +
                   " cancellation points, ";
-  s += exhausted ? "exhausted" : (failed ? "stopped at a failure" : "NOT exhausted (run cap)");
+  const bool proof = !o.reduction || o.reduction_sound_within_bound;
+  if (exhausted) {
+    s += proof ? "exhausted" : "covered but NOT exhausted (the fast reduction may skip schedules)";
+  } else {
+    s += failed ? "stopped at a failure" : "NOT exhausted (run cap)";
+  }
   s += " within " + std::to_string(o.max_preemptions) + " preemptions";
   if (o.reduction) s += ", " + std::to_string(pruned) + " branches pruned by reduction";
   return s;

@@ -9,7 +9,7 @@ class FifoStrategy final : public Strategy {
  public:
   void begin(std::uint64_t) override {}
   std::size_t choose(const Decision& d) override {
-    return d.kind == ChoiceKind::select ? 0 : d.fifo_index;
+    return d.kind == ChoiceKind::schedule ? d.fifo_index : 0;
   }
   std::string name() const override { return "fifo"; }
 };

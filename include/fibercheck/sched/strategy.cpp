@@ -59,7 +59,7 @@ std::uint64_t PctStrategy::priority_of(std::uint64_t id) {
 }
 
 std::size_t PctStrategy::choose(const Decision& d) {
-  if (d.kind == ChoiceKind::select || d.ids == nullptr) return rng_.below(d.count);
+  if (d.kind != ChoiceKind::schedule || d.ids == nullptr) return rng_.below(d.count);
   std::size_t best = 0;
   std::uint64_t best_p = 0;
   for (std::size_t i = 0; i < d.count; ++i) {

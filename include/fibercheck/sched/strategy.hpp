@@ -14,7 +14,20 @@
 
 namespace fibercheck::sched {
 
-enum class ChoiceKind { schedule, select };
+// schedule: which fiber runs next (or whether a pending timer fires first);
+// select: which ready case a select takes; value: fibercheck::choose(n) in user code.
+enum class ChoiceKind { schedule, select, value };
+
+// The option id of "fire the earliest pending timer now" in a schedule choice, as
+// ChoiceDetail records it. In Decision::ids the timer option's id is
+// timer_id(seq) instead, one per armed timer, so a strategy that ranks options by id
+// (PCT) ranks each new timer afresh, as it ranks each new fiber: one id for every
+// timer would let a timer that won once win every time, and a loop that re-arms a
+// timeout would spin with time racing ahead of all work.
+inline constexpr std::uint64_t kTimerOption = UINT64_MAX;
+[[nodiscard]] constexpr std::uint64_t timer_id(std::uint64_t seq) noexcept {
+  return (1ull << 63) | seq;
+}
 
 // One decision the scheduler needs made.
 struct Decision {
@@ -24,6 +37,9 @@ struct Decision {
   std::size_t fifo_index = 0;     // the option that has been ready longest
   std::uint64_t step = 0;         // steps taken so far in this run
   const std::uint64_t* ids = nullptr;  // fiber id of each option (schedule choices only)
+  // Schedule choices: the index of the timer option (always the last), or SIZE_MAX when
+  // no timer may fire. default_index and fifo_index are never the timer.
+  std::size_t timer_index = SIZE_MAX;
 };
 
 class Strategy {
@@ -62,7 +78,7 @@ struct ChoiceDetail {
   std::uint32_t default_index = 0;
   bool running_can_continue = false;  // the running fiber was an option: switching preempts it
   std::uint64_t step = 0;
-  std::vector<std::uint64_t> option_ids;  // fiber id of each option (schedule choices)
+  std::vector<std::uint64_t> option_ids;  // fiber id of each option (kTimerOption: a timer fires)
   // From this choice to the next recorded one: the primitives touched (hashes of their
   // names), every fiber that ran, and whether some effect touched everything (a spawn,
   // an exit, a close, an unlock...).
