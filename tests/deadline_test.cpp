@@ -3,6 +3,8 @@
 // the end of a run, and the real-clock helper outside a run.
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include <boost/fiber/operations.hpp>
 #include <chrono>
 #include <optional>
@@ -12,6 +14,7 @@
 #include "fibercheck/done.hpp"
 #include "fibercheck/run.hpp"
 #include "fibercheck/scope.hpp"
+#include "fibercheck/yield.hpp"
 #include "fibercheck/select.hpp"
 #include "support.hpp"
 
@@ -39,6 +42,8 @@ TEST(Deadline, WithTimeoutClosesAfterTheDurationOnTheVirtualClock) {
 }
 
 TEST(Deadline, CancellingFirstSaysCancelledAndTheDeadlineNeverMovesTheClock) {
+  // FIFO: a random schedule may fire the hour's timer early, at the close's own
+  // scheduling point, and then the deadline comes first (DeadlineRacesCancel below).
   CloseReason why = CloseReason::open;
   Outcome out = run([&](Done done) {
     DoneSource req = with_timeout(done, 1h, "request");
@@ -46,10 +51,29 @@ TEST(Deadline, CancellingFirstSaysCancelledAndTheDeadlineNeverMovesTheClock) {
     why = req.done().reason();
     (void)sleep_for(done, 1s);
     why = req.done().reason();  // still cancelled: the timer was disarmed, not fired later
-  });
+  }, test::with(sched::StrategyKind::fifo));
   EXPECT_TRUE(out.clean()) << out.summary();
   EXPECT_EQ(why, CloseReason::cancelled);
   EXPECT_EQ(out.virtual_time, 1s);
+}
+
+// Under random schedules the deadline may fire while the canceller is still runnable:
+// both reasons are reachable, and the first close decides the reason for good.
+TEST(Deadline, DeadlineRacesCancel) {
+  std::set<CloseReason> seen;
+  for (std::uint64_t seed = 0; seed < 100; ++seed) {
+    CloseReason why = CloseReason::open;
+    Outcome out = run([&](Done done) {
+      DoneSource req = with_timeout(done, 1h, "request");
+      req.close();
+      why = req.done().reason();
+      fibercheck::yield();
+      EXPECT_EQ(req.done().reason(), why);
+    }, test::with(sched::StrategyKind::random, seed));
+    ASSERT_TRUE(out.clean()) << out.summary();
+    seen.insert(why);
+  }
+  EXPECT_EQ(seen, (std::set<CloseReason>{CloseReason::cancelled, CloseReason::deadline_exceeded}));
 }
 
 TEST(Deadline, DerivedSignalsCloseWithTheDeadlineAndReportIt) {

