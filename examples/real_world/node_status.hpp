@@ -53,7 +53,8 @@ struct Node {
     using namespace fibercheck;
     Chan<int> c(0, "status-reply");
     if (fixed) {
-      if (select(done->done(), {on_send(status, c)}).index != 0) return 0;
+      Chan<int> request = c;  // a select's send consumes its value: keep c to read from
+      if (select(done->done(), {on_send(status, request)}).index != 0) return 0;
     } else {
       (void)status.send(c);
     }
