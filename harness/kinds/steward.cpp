@@ -5,6 +5,12 @@
 // so every run takes the restart path. The steward stops on done, or when a ward
 // ends by itself: the work is complete.
 //
+// Only the hung first incarnation is ever restarted. A timer may fire while work is
+// still runnable (the scheduler explores that race), so a working ward can miss a
+// pulse; restarting it would drop the values it holds and let it close the stream
+// under its successor, as Go's steward does under load. A working ward's missed
+// pulses are tolerated instead.
+//
 //   startWard := func() {
 //       wardDone = make(chan interface{})
 //       wardHeartbeat = startGoroutine(or(wardDone, done), timeout/2)
@@ -57,14 +63,17 @@ void ward(NodeRun& r, int incarnation, const Done& done, const Stream& heartbeat
 
 enum class Watch { ended, unhealthy, cancelled };
 
-Watch watch(NodeRun& r, const Stream& heartbeat) {
+Watch watch(NodeRun& r, const Stream& heartbeat, bool restartable) {
   for (;;) {
     const Chan<Duration> timeout = after(kTimeout);
     Recv<Value> beat;
     Recv<Duration> fired;
     const Selected s = select(r.done, {on_recv(heartbeat, beat), on_recv(timeout, fired)});
     if (s.index < 0) return Watch::cancelled;
-    if (s.index == 1) return Watch::unhealthy;
+    if (s.index == 1) {
+      if (restartable) return Watch::unhealthy;
+      continue;
+    }
     if (s.status != Status::ok) return Watch::ended;
     r.note_received(heartbeat, *beat);
   }
@@ -84,7 +93,7 @@ KindInfo steward() {
       Scope ward_scope(r.done, "ward");
       ward_scope.spawn(
           "ward", [&r, incarnation, heartbeat](Done d) { ward(r, incarnation, d, heartbeat); });
-      if (watch(r, heartbeat) != Watch::unhealthy) {
+      if (watch(r, heartbeat, incarnation == 0) != Watch::unhealthy) {
         ward_scope.join();
         return;
       }
