@@ -33,9 +33,9 @@ struct RunOptions {
   sched::StrategySpec strategy;       // which strategy, its seed or recorded choices
   std::uint64_t max_steps = 1000000;  // scheduling steps before the run is stopped
   // The strategy decides the first fair_after_steps steps (at most half of max_steps);
-  // from then on the schedule is fair whatever the strategy: the fiber ready longest
-  // runs next, a pending timer fires once every ready fiber has had a turn, a select
-  // takes a ready case at random. No strategy can starve a fiber forever (a fiber that
+  // from then on the schedule is fair whatever the strategy: round robin in fiber id
+  // order, a pending timer fires once every ready fiber has had a turn, a select takes
+  // a ready case at random. No strategy can starve a fiber forever (a fiber that
   // polls until another acts is correct Go), so a step-budget verdict means the program
   // makes no progress even under a fair schedule: a livelock, or a loop that ignores done.
   std::uint64_t fair_after_steps = 10000;

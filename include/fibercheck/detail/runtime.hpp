@@ -121,10 +121,10 @@ struct RunState {
   // RunOptions::max_virtual_time, none past a pending RunOptions::cancel_at_time (-1: none).
   bool early_timers = true;
   // From this step on the run is fair whatever the strategy (RunOptions::fair_after_steps):
-  // the fiber ready longest runs, a pending timer fires once every fiber had a turn,
-  // selects and choose() draw from fair_rng. Nothing is recorded: replay reproduces it.
+  // round robin in id order, a pending timer fires at each wrap of the round, selects
+  // and choose() draw from fair_rng. Nothing is recorded: replay reproduces it.
   std::uint64_t fair_from_step = UINT64_MAX;
-  std::uint64_t fair_turns = 0;
+  std::uint64_t fair_last = 0;  // the fiber the fair rule ran last
   sched::Rng fair_rng{0xFA1Full};
   std::int64_t max_virtual_time = INT64_MAX;
   std::int64_t cancel_at_time = -1;

@@ -152,15 +152,26 @@ FiberProps* Scheduler::decide(FiberProps* self) {
   if (count == 1) {
     chosen = self ? self->id : ready_.kth(0);
   } else if (run.steps >= run.fair_from_step) {
-    // Round robin, with the timer taking a turn once every fiber had one since it last
-    // fired: every ready fiber runs within `count` steps and time still passes for a
-    // fiber that sleeps while others poll.
-    if (timer && ++run.fair_turns >= count) {
-      run.fair_turns = 0;
-      chosen = sched::kTimerOption;
-    } else {
-      chosen = ready_.size() != 0 ? ready_.oldest() : self->id;
+    // Round robin in id order (which, unlike "ready longest", depends on the state
+    // alone, as DFS's fair rule does), and at each wrap a pending timer fires: every
+    // ready fiber runs within one round, and time passes for a fiber that sleeps while
+    // others poll.
+    auto after = [&](std::uint64_t last) {
+      std::uint64_t next = UINT64_MAX;
+      const std::size_t k = ready_.rank(last + 1);
+      if (k < ready_.size()) next = ready_.kth(k);
+      if (self && self->id > last && self->id < next) next = self->id;
+      return next;
+    };
+    chosen = after(run.fair_last);
+    if (chosen == UINT64_MAX) {
+      if (timer) {
+        chosen = sched::kTimerOption;
+      } else {
+        chosen = after(0);
+      }
     }
+    run.fair_last = chosen == sched::kTimerOption ? 0 : chosen;
   } else {
     const std::size_t self_rank = self ? ready_.rank(self->id) : 0;
     OptionView view{ready_, self ? self->id : 0, self_rank};
