@@ -19,7 +19,10 @@ struct CaseSpec {
   std::optional<std::uint64_t> cancel_step;
   // Close the root's done when every fiber is blocked and it is still open.
   bool cancel_when_idle = true;
-  std::uint64_t max_steps = 20000;  // enough to end any correct tree once done closes
+  // Enough to end any correct tree once done closes: a 30-node tree can hold thousands
+  // of fibers, each taking a dozen or so scheduling points to wind down (23,314 steps
+  // for the largest seen; 20,000 was too few once every synchronization became a point).
+  std::uint64_t max_steps = 100000;
   bool trace = false;
   bool record_choice_detail = false;  // RunOptions::record_choice_detail, for sched/dfs.hpp
 };
