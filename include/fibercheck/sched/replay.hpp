@@ -46,12 +46,16 @@ class ReplayStrategy final : public Strategy {
   // The first ready fiber after the one the fair rule took last, in id order (options
   // come ordered by id), wrapping around: each ready fiber runs within one round of
   // the fibers alive. A select takes its first ready case, as fifo does.
+  // A pending timer is never fired early here: time passes when every fiber blocks,
+  // so a loop that also selects on a ticker sees its done (a select takes its first
+  // ready case, and a ticker firing every round would always be first).
   std::size_t fair(const Decision& d) {
-    if (d.kind == ChoiceKind::select) return 0;
+    if (d.kind != ChoiceKind::schedule) return 0;
     if (d.ids == nullptr) return d.fifo_index;
+    const std::size_t fibers = d.timer_index == SIZE_MAX ? d.count : d.timer_index;
     std::size_t k = 0;
-    while (k < d.count && d.ids[k] <= fair_last_) ++k;
-    if (k == d.count) k = 0;
+    while (k < fibers && d.ids[k] <= fair_last_) ++k;
+    if (k == fibers) k = 0;
     fair_last_ = d.ids[k];
     return k;
   }
