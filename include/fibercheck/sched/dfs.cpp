@@ -79,7 +79,7 @@ Footprint step_from(const std::vector<ChoiceDetail>& d, std::size_t j) {
 // step (false when the run ends first).
 bool continues_after(const std::vector<ChoiceDetail>& d, std::size_t j) {
   std::size_t k = j + 1;
-  while (k < d.size() && d[k].kind == ChoiceKind::select) ++k;
+  while (k < d.size() && d[k].kind != ChoiceKind::schedule) ++k;
   return k < d.size() && d[k].running_can_continue;
 }
 
