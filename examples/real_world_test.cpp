@@ -4,6 +4,7 @@
 // random and PCT schedules with the root's done closed at many points.
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <string>
 #include <utility>
 #include <vector>
@@ -153,6 +154,22 @@ TEST_P(RealWorld, CheckWithDefaultsFindsTheBuggyFormAndPassesTheFixedOne) {
   EXPECT_FALSE(buggy.ok) << "check() missed it in " << buggy.cases_run << " cases";
   const fibercheck::CheckResult fixed = fibercheck::check(ex.fixed, o);
   EXPECT_TRUE(fixed.ok) << fixed.report;
+}
+
+// The DFS explorer finds every buggy form, and no schedule of a fixed form within its
+// bounds fails.
+TEST_P(RealWorld, DfsFindsTheBuggyFormAndNoScheduleOfTheFixedOneFails) {
+  const Example& ex = GetParam();
+  fibercheck::sched::ExploreOptions o;
+  o.max_runs = 20000;
+  const fibercheck::sched::ExploreReport buggy = fibercheck::sched::explore(ex.buggy, o);
+  EXPECT_TRUE(buggy.failed) << buggy.summary(o);
+  EXPECT_FALSE(buggy.exhausted);
+  o.max_runs = 3000;  // a sample of the fixed forms' spaces (several exhaust within it)
+  const fibercheck::sched::ExploreReport fixed = fibercheck::sched::explore(ex.fixed, o);
+  EXPECT_FALSE(fixed.failed) << fixed.outcome.summary();
+  std::printf("%s: buggy %s; fixed %s\n", ex.name.c_str(), buggy.summary(o).c_str(),
+              fixed.summary(o).c_str());
 }
 
 // The stopper leak without sleeps: check() with its defaults and the DFS explorer
