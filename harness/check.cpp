@@ -262,13 +262,18 @@ CheckResult check(const std::function<void(Done)>& root, const CheckOptions& opt
     note = "not shrunk: every run of this case parks a thread";
   } else if (opt.shrink) {
     std::size_t runs = 0;
-    shrunk = harness::shrink_root_case(root, *failing, opt.stack_size, site, &runs);
-    note = "shrunk in " + std::to_string(runs) + " runs from " +
-           sched::to_string(failing->strategy.kind) + " seed " +
-           std::to_string(failing->strategy.seed) +
-           (failing->cancel_step ? " cancel " + std::to_string(*failing->cancel_step)
-                                 : std::string()) +
-           " (" + std::to_string(failed_run.preemptions) + " preemptions) to";
+    bool reproduced = false;
+    shrunk = harness::shrink_root_case(root, *failing, opt.stack_size, site, &runs, &reproduced);
+    const std::string from =
+        sched::to_string(failing->strategy.kind) + std::string(" seed ") +
+        std::to_string(failing->strategy.seed) +
+        (failing->cancel_step ? " cancel " + std::to_string(*failing->cancel_step)
+                              : std::string()) +
+        " (" + std::to_string(failed_run.preemptions) + " preemptions)";
+    note = reproduced ? "shrunk in " + std::to_string(runs) + " runs, same failure, from " + from +
+                            " to"
+                      : "not shrunk: replaying the recorded choices of " + from +
+                            " did not fail the same way, so the case found first is kept";
   }
   describe(root, shrunk, opt, site, test, note, r);
   if (print) std::fputs(r.report.c_str(), stderr);

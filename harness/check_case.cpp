@@ -1,6 +1,7 @@
 #include "check_case.hpp"
 
 #include "case_line.hpp"
+#include "signature.hpp"
 #include "text_form.hpp"
 
 namespace fibercheck::harness {
@@ -57,9 +58,14 @@ class Shrinker {
   Shrinker(const RootFn& root, std::size_t stack, const std::source_location& site)
       : root_(root), stack_(stack), site_(site) {}
 
+  // Every shrink must keep this failure (verdict and stuck fibers): a deadlock shrunk
+  // into a poller exhausting the step budget would report another bug.
+  FailureSignature want;
+
   bool fails(const RootCase& c) {
     ++runs;
-    return !run(root_, c.run_options(stack_, false), site_).clean();
+    const Outcome o = run(root_, c.run_options(stack_, false), site_);
+    return !o.clean() && failure_signature(o) == want;
   }
 
   // Runs `c` under replay of `choices`; when it fails, the replay as it ran.
@@ -69,7 +75,7 @@ class Shrinker {
     r.strategy.choices = std::move(choices);
     ++runs;
     const Outcome o = run(root_, r.run_options(stack_, false), site_);
-    if (o.clean()) return std::nullopt;
+    if (o.clean() || failure_signature(o) != want) return std::nullopt;
     Replay out;
     const std::size_t n = std::min(r.strategy.choices.size(), o.choices.size());
     out.c = r;
@@ -93,14 +99,23 @@ class Shrinker {
 }  // namespace
 
 RootCase shrink_root_case(const RootFn& root, const RootCase& failing, std::size_t stack_size,
-                          const std::source_location& site, std::size_t* runs) {
+                          const std::source_location& site, std::size_t* runs,
+                          bool* reproduced) {
   Shrinker sh(root, stack_size, site);
   RootCase out = failing;
   ++sh.runs;
   const Outcome first = run(root, failing.run_options(stack_size, false), site);
+  sh.want = failure_signature(first);
   std::optional<Replay> best;
   if (!first.clean()) best = sh.failing_replay(failing, first.choices);
-  if (best) {
+  if (reproduced) *reproduced = best.has_value();
+  // Not reproducible the same way by replay: keep the original schedule (and
+  // cancellation point), which is known to fail this way.
+  if (!best) {
+    if (runs) *runs = sh.runs;
+    return out;
+  }
+  {
     auto accept = [&](std::vector<std::uint32_t> choices) {
       std::optional<Replay> r = sh.failing_replay(best->c, std::move(choices));
       if (!r || r->preemptions > best->preemptions) return false;

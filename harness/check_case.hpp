@@ -37,10 +37,13 @@ using RootFn = std::function<void(Done)>;
 
 // Shrinks a failing case: its recorded choices replayed, then fewest preemptions,
 // shortest, smallest; then the cancellation point as early as still fails.
-// `runs` counts the runs it took.
+// Every step keeps the failure's signature (signature.hpp: verdict and stuck fibers).
+// `runs` counts the runs it took; `reproduced` is false when the case did not fail the
+// same way under replay, and the case came back unshrunk.
 // `site` is reported as the root fiber's spawn site.
 [[nodiscard]] RootCase shrink_root_case(const RootFn& root, const RootCase& failing,
                                         std::size_t stack_size, const std::source_location& site,
-                                        std::size_t* runs = nullptr);
+                                        std::size_t* runs = nullptr,
+                                        bool* reproduced = nullptr);
 
 }  // namespace fibercheck::harness

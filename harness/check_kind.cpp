@@ -134,7 +134,7 @@ CheckResult check_kind(const std::string& kind, const CheckOptions& opt, std::si
   r.ok = false;
   CaseSpec shrunk = *failing;
   if (opt.shrink) {
-    shrunk = shrink_case(shrunk, [](CaseSpec& c) { return !run_case(c).clean(); });
+    shrunk = shrink_case(shrunk, fails_like(shrunk));
     shrunk = shrink_schedule(shrunk);
   }
   const FailureReport f = report_failure(test.empty() ? r.name : test, expected_of(shrunk), shrunk);

@@ -6,6 +6,22 @@
 
 namespace fibercheck::harness {
 
+FailureSignature case_signature(const CaseOutcome& o, bool coarse) {
+  FailureSignature sig = coarse ? coarse_signature(o.run) : failure_signature(o.run);
+  sig.verdict = std::string(to_string(o.verdict)) + "/" + sig.verdict;
+  return sig;
+}
+
+FailsFn fails_like(const CaseSpec& failing) {
+  const CaseOutcome o = run_case(failing);
+  if (o.clean()) return [](CaseSpec&) { return false; };
+  // Topology shrinks rename paths (node ids), so compare the coarse signature.
+  return [want = case_signature(o, true)](CaseSpec& c) {
+    const CaseOutcome r = run_case(c);
+    return !r.clean() && case_signature(r, true) == want;
+  };
+}
+
 CaseSpec shrink_case(CaseSpec failing, const FailsFn& fails, ShrinkStats* stats) {
   ShrinkStats local;
   ShrinkStats& st = stats ? *stats : local;
@@ -53,14 +69,15 @@ struct Replay {
 
 // Runs `c` under replay of `choices`; when it fails, returns the replay as it ran
 // (the choices actually taken, cut to the length given, and their defaults).
+// Only a failure with signature `want` counts: another failure is another bug.
 std::optional<Replay> failing_replay(const CaseSpec& c, std::vector<std::uint32_t> choices,
-                                     ShrinkStats& st) {
+                                     const FailureSignature& want, ShrinkStats& st) {
   CaseSpec r = c;
   r.strategy.kind = sched::StrategyKind::replay;
   r.strategy.choices = std::move(choices);
   ++st.tried;
   CaseOutcome o = run_case(r);
-  if (o.clean()) return std::nullopt;
+  if (o.clean() || case_signature(o, false) != want) return std::nullopt;
   Replay out;
   const std::size_t n = std::min(r.strategy.choices.size(), o.run.choices.size());
   out.spec = r;
@@ -79,11 +96,12 @@ CaseSpec shrink_schedule(const CaseSpec& failing, ShrinkStats* stats,
   ShrinkStats& st = stats ? *stats : local;
   CaseOutcome first = run_case(failing);
   if (first.clean()) return failing;
-  std::optional<Replay> best = failing_replay(failing, first.run.choices, st);
+  const FailureSignature want = case_signature(first, false);
+  std::optional<Replay> best = failing_replay(failing, first.run.choices, want, st);
   if (!best) return failing;  // not reproducible by replay: keep the original schedule
   if (preemptions_before) *preemptions_before = best->preemptions;
   auto accept = [&](std::vector<std::uint32_t> choices) {
-    std::optional<Replay> r = failing_replay(best->spec, std::move(choices), st);
+    std::optional<Replay> r = failing_replay(best->spec, std::move(choices), want, st);
     if (!r || r->preemptions > best->preemptions) return false;
     best = std::move(r);
     ++st.accepted;
@@ -122,9 +140,13 @@ CaseSpec shrink_schedule(const CaseSpec& failing, ShrinkStats* stats,
     ch.pop_back();
     best->defaults.pop_back();
   }
+  // Topology and cancellation shrinks: the same coarse signature (paths change
+  // when nodes go; see coarse_signature).
+  const FailureSignature coarse = case_signature(first, true);
   CaseSpec out = shrink_case(best->spec, [&](CaseSpec& c) {
     ++st.tried;
-    return !run_case(c).clean();
+    const CaseOutcome r = run_case(c);
+    return !r.clean() && case_signature(r, true) == coarse;
   }, &st);
   if (preemptions_after) {
     CaseOutcome o = run_case(out);

@@ -342,6 +342,52 @@ TEST(Check, TheDfsExplorerFindsTheLeakAndExhaustsTheFixedPool) {
   EXPECT_TRUE(good) << good;
 }
 
+// A loader deadlocks inside Once::call: its function receives from a channel only the
+// loader itself would close. Beside it a poller loops select_or_default; it watches
+// `started` for its first 50 polls only, then polls a channel nobody uses until
+// done closes. Under a schedule where the loader runs early, the poller leaves and the
+// run is quiescent with the loader stuck; where the poller runs first (the
+// non-preemptive default: it was spawned first), the completion run ends by the step
+// budget instead. Shrinking must keep the deadlock, not swap it for the budget.
+void once_deadlock_beside_poller(Done done) {
+  Scope scope(done);
+  Chan<int> started(0, "started"), never(0, "never"), data(0, "data");
+  fibercheck::Once once("config");
+  scope.spawn("poller", [started, never](Done d) {
+    for (int polls = 0;; ++polls) {
+      fibercheck::Recv<int> v, s;
+      const fibercheck::Selected r =
+          polls < 50 ? fibercheck::select_or_default(
+                          d, {fibercheck::on_recv(never, v), fibercheck::on_recv(started, s)})
+                    : fibercheck::select_or_default(d, {fibercheck::on_recv(never, v)});
+      if (r.status == Status::cancelled) return;
+      if (polls < 50 && r.index == 1) return;  // the loader has started
+    }
+  });
+  scope.spawn("loader", [started, data, once](Done) {
+    started.close();
+    once.call([&] { (void)data.recv(); });  // only this fiber would close data
+    data.close();
+  });
+  scope.join();
+}
+
+TEST(Check, ShrinkingKeepsTheDeadlockInsteadOfAStepBudget) {
+  CheckOptions o = quick(8);
+  o.max_steps = 20000;
+  const CheckResult r = fibercheck::check(once_deadlock_beside_poller, o);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.outcome.verdict, fibercheck::Verdict::quiescent) << r.report;
+  EXPECT_EQ(r.report.find("step budget"), std::string::npos) << r.report;
+  EXPECT_NE(r.report.find("root/loader"), std::string::npos) << r.report;
+  EXPECT_NE(r.report.find("recv on chan 'data'"), std::string::npos) << r.report;
+  EXPECT_NE(r.report.find("same failure"), std::string::npos) << r.report;
+  bool loader = false;
+  for (const auto& f : r.outcome.live)
+    loader = loader || (f.path == "root/loader" && f.blocked_on.find("'data'") != std::string::npos);
+  EXPECT_TRUE(loader) << r.report;
+}
+
 TEST(CheckCase, LinesRoundTripAndTopologyLinesPointToTheTool) {
   fibercheck::harness::RootCase c;
   c.strategy.kind = fibercheck::sched::StrategyKind::replay;

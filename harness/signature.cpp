@@ -1,0 +1,78 @@
+#include "signature.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+namespace fibercheck::harness {
+
+namespace {
+
+// Numbers outside '...' become '#'; with `drop_names`, quoted names become ''.
+std::string normalise(const std::string& s, bool drop_names) {
+  std::string out;
+  bool quoted = false;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const char ch = s[i];
+    if (ch == '\'') {
+      quoted = !quoted;
+      out += ch;
+      continue;
+    }
+    if (quoted) {
+      if (!drop_names) out += ch;
+      continue;
+    }
+    if (std::isdigit(static_cast<unsigned char>(ch))) {
+      while (i + 1 < s.size() && std::isdigit(static_cast<unsigned char>(s[i + 1]))) ++i;
+      out += '#';
+      continue;
+    }
+    out += ch;
+  }
+  return out;
+}
+
+bool running(const FiberInfo& f) {
+  return f.state == FiberState::ready || f.state == FiberState::running;
+}
+
+std::string without_since(const std::string& s) {
+  const std::size_t at = s.find(" since step ");
+  return at == std::string::npos ? s : s.substr(0, at);
+}
+
+FailureSignature make(const Outcome& o, bool coarse) {
+  FailureSignature sig;
+  sig.verdict = to_string(o.verdict);
+  for (const FiberInfo& f : o.live) {
+    if (coarse) {
+      const std::string who = !f.kind.empty() ? f.kind : normalise(f.name, false);
+      const std::string what = running(f) ? std::string("running")
+                                          : normalise(without_since(f.blocked_on), true);
+      sig.fibers.push_back(who + ": " + what);
+    } else {
+      sig.fibers.push_back(f.path + ": " + stable_wait(f));
+    }
+  }
+  std::sort(sig.fibers.begin(), sig.fibers.end());
+  return sig;
+}
+
+}  // namespace
+
+std::string FailureSignature::text() const {
+  std::string s = verdict;
+  for (const std::string& f : fibers) s += "; " + f;
+  return s;
+}
+
+std::string stable_wait(const FiberInfo& f) {
+  if (running(f)) return "running";
+  return normalise(without_since(f.blocked_on), false);
+}
+
+FailureSignature failure_signature(const Outcome& o) { return make(o, false); }
+
+FailureSignature coarse_signature(const Outcome& o) { return make(o, true); }
+
+}  // namespace fibercheck::harness
