@@ -8,6 +8,7 @@
 #include <shared_mutex>
 #include <system_error>
 
+#include "fibercheck/census.hpp"
 #include "fibercheck/chan.hpp"
 #include "fibercheck/run.hpp"
 #include "fibercheck/scope.hpp"
@@ -274,6 +275,109 @@ TEST(Mutex, FibersBlockedForeverInLockAreUnwound) {
       << out.summary();
   EXPECT_TRUE(locker_unwound && writer_unwound && reader_unwound);
   EXPECT_TRUE(out.unreclaimed.empty()) << out.summary();
+}
+
+
+// The user report: each fiber holds a lock_guard, unlocks by hand and re-locks (Go's
+// defer mu.Unlock() around an explicit Unlock/Lock). Whoever re-locks first keeps the
+// mutex and blocks for good; the other blocks in lock(). Unwinding the one blocked in
+// its re-lock runs its guard's destructor over the mutex the other fiber holds: that
+// release must be skipped and noted, not taken from the holder (whose own guard would
+// then unlock an unlocked mutex, throw from a destructor and terminate the process).
+void relock_inside_guard(Done) {
+  Mutex mu("devices");
+  Chan<int> never(0, "never");
+  for (const char* name : {"a", "b"})
+    go(name, [mu, never] {
+      std::lock_guard g(mu);
+      mu.unlock();
+      mu.lock();
+      (void)never.recv();
+    });
+}
+
+TEST(Mutex, UnwindingAGuardOverAMutexAnotherFiberHoldsIsIgnoredAndNoted) {
+  int noted = 0, held_by_other = 0;
+  for (std::uint64_t seed = 0; seed < 200; ++seed) {
+    Outcome out = run(relock_inside_guard, with(StrategyKind::random, seed));
+    const std::string s = out.summary();
+    ASSERT_EQ(out.verdict, Verdict::quiescent) << "seed " << seed << "\n" << s;
+    EXPECT_EQ(out.live.size(), 2u) << s;
+    EXPECT_FALSE(test::find_path(out.live, "root/a").path.empty()) << s;
+    EXPECT_FALSE(test::find_path(out.live, "root/b").path.empty()) << s;
+    EXPECT_TRUE(out.unreclaimed.empty()) << s;
+    EXPECT_LE(out.reclaim_notes.size(), 1u) << s;
+    for (const std::string& n : out.reclaim_notes) {
+      EXPECT_TRUE(n.starts_with("root/a: ") || n.starts_with("root/b: ")) << n;
+      // Whoever holds the mutex may unwind first and release it, or not yet.
+      const bool held = n.find("unlock of mutex 'devices' it did not hold (held by root/") !=
+                        std::string::npos;
+      EXPECT_TRUE(held || n.find("unlock of mutex 'devices' it did not hold (not locked)") !=
+                              std::string::npos)
+          << n;
+      held_by_other += held;
+      EXPECT_NE(n.find("ignored while unwinding"), std::string::npos) << n;
+      EXPECT_NE(s.find("while unwinding the leftover fibers:\n  " + n), std::string::npos) << s;
+      ++noted;
+    }
+    ASSERT_TRUE(census().empty()) << "seed " << seed << "\n" << format(census());
+  }
+  EXPECT_GT(held_by_other, 0) << "no seed unwound a guard over a mutex another fiber held";
+  EXPECT_GT(noted, held_by_other) << "no seed unwound such a guard after the holder's release";
+  // Reclaim left the thread clean: the next run works as any other.
+  Outcome next = run([](Done) {
+    Mutex mu("next");
+    go("locker", [mu] { std::lock_guard g(mu); });
+    std::lock_guard g(mu);
+  });
+  EXPECT_TRUE(next.clean()) << next.summary();
+  EXPECT_TRUE(next.reclaim_notes.empty()) << next.summary();
+}
+
+TEST(SharedMutex, UnwindingAReleaseOfAReadLockNotHeldIsIgnoredAndNoted) {
+  for (std::uint64_t seed = 0; seed < 50; ++seed) {
+    Outcome out = run(
+        [](Done) {
+          SharedMutex rw("table");
+          Chan<int> never(0, "never");
+          go("reader", [rw, never] {
+            std::shared_lock g(rw);
+            rw.unlock_shared();
+            (void)never.recv();  // unwound here: the guard's unlock_shared is not its own
+          });
+          go("other-reader", [rw, never] {
+            std::shared_lock g(rw);
+            (void)never.recv();
+          });
+        },
+        with(StrategyKind::random, seed));
+    const std::string s = out.summary();
+    ASSERT_EQ(out.verdict, Verdict::quiescent) << s;
+    EXPECT_TRUE(out.unreclaimed.empty()) << s;
+    for (const std::string& n : out.reclaim_notes)
+      EXPECT_NE(n.find("root/reader: unlock_shared of rwmutex 'table' it did not read-lock"),
+                std::string::npos)
+          << n;
+    ASSERT_TRUE(census().empty()) << format(census());
+  }
+}
+
+TEST(Mutex, OutsideUnwindingAnyFiberMayUnlockAHeldMutex) {
+  bool unlocked = false;
+  Outcome out = run([&](Done done) {
+    Mutex mu("handed");
+    mu.lock();
+    Scope s(done);
+    s.spawn("unlocker", [&, mu] {
+      mu.unlock();  // held by root: Go allows it
+      unlocked = true;
+    });
+    s.join();
+    std::lock_guard g(mu);  // free again
+  });
+  EXPECT_TRUE(out.clean()) << out.summary();
+  EXPECT_TRUE(unlocked);
+  EXPECT_TRUE(out.reclaim_notes.empty());
 }
 
 }  // namespace

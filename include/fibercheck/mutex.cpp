@@ -79,6 +79,12 @@ class LockState final : public Waitable {
     }
   }
   void hand_off_locked();
+  [[nodiscard]] bool held_by(std::uint64_t id, bool shared) const {
+    if (!shared) return writer_ && writer_->id == id;
+    return std::any_of(readers_.begin(), readers_.end(),
+                       [id](const Holder& h) { return h.id == id; });
+  }
+  void note_foreign_release(const FiberProps& p, bool shared) const;
   const char* verb(bool shared) const {
     if (shared) return "read lock of rwmutex";
     return rw ? "lock of rwmutex" : "lock of mutex";
@@ -158,6 +164,17 @@ void LockState::release(bool shared) {
   sync_point(shared ? "unlock_shared of rwmutex" : (rw ? "unlock of rwmutex" : "unlock of mutex"), name);
   touch_all();
   std::lock_guard<detail::ObjectLock> lk(m_);
+  // While reclaim unwinds this fiber, its destructors (a lock_guard over a mutex it
+  // unlocked by hand, a unique_lock...) may release what it no longer holds: releasing
+  // another fiber's hold would break that fiber's own unwinding, and throwing from a
+  // destructor terminates. Such a release is ignored and noted in the run's report.
+  // Outside unwinding any fiber may release a held lock, as in Go.
+  if (FiberProps* p = current_fiber(); p != nullptr && p->unwinding) {
+    if (!held_by(p->id, shared)) {
+      note_foreign_release(*p, shared);
+      return;
+    }
+  }
   if (shared) {
     if (readers_.empty())
       throw std::system_error(
@@ -177,6 +194,25 @@ void LockState::release(bool shared) {
     writer_.reset();
   }
   hand_off_locked();
+}
+
+void LockState::note_foreign_release(const FiberProps& p, bool shared) const {
+  Runtime& rt = Runtime::get();
+  if (rt.run == nullptr) return;
+  std::string s = p.path + ": " +
+                  (shared ? "unlock_shared of rwmutex" : (rw ? "unlock of rwmutex" : "unlock of mutex")) +
+                  " '" + name + "' it did not " + (shared ? "read-lock" : "hold");
+  if (shared) {
+    s += readers_.empty() ? " (not read-locked)"
+                          : " (read-locked by " + std::to_string(readers_.size()) + " other reader(s))";
+  } else if (writer_) {
+    s += " (held by " + writer_->path + ")";
+  } else if (!readers_.empty()) {
+    s += " (read-locked only)";
+  } else {
+    s += " (not locked)";
+  }
+  rt.run->reclaim_notes.push_back(s + ", ignored while unwinding");
 }
 
 std::string LockState::describe(WaitOp op) const {

@@ -14,7 +14,11 @@
 // capture it by value and stay safe when reclaim unwinds fibers in any order. The
 // lock is handed to waiters in FIFO order (no barging), so schedules, not timing,
 // decide who gets it. As in Go, any fiber may unlock a locked mutex; unlocking one
-// that is not locked throws std::system_error (Go: a fatal error). Satisfies Lockable
+// that is not locked throws std::system_error (Go: a fatal error). While reclaim
+// unwinds a fiber, though, a release of what that fiber does not hold (a lock_guard
+// over a mutex it unlocked by hand and blocked re-locking, now held by another fiber or
+// by nobody) is ignored and noted in Outcome::reclaim_notes: it never throws from the
+// destructor and never takes another fiber's hold. Satisfies Lockable
 // (std::lock_guard, std::unique_lock, std::scoped_lock); SharedMutex also satisfies
 // SharedLockable (std::shared_lock).
 //

@@ -62,6 +62,10 @@ std::string Outcome::summary() const {
                std::to_string(f.op_count) + " times)\n";
     if (!ops.empty()) s += "what the blocked ones kept doing:\n" + ops;
   }
+  if (!reclaim_notes.empty()) {
+    s += "\nwhile unwinding the leftover fibers:\n";
+    for (const std::string& n : reclaim_notes) s += "  " + n + "\n";
+  }
   if (!unreclaimed.empty()) {
     s += "\n" + std::to_string(unreclaimed.size()) +
          " fiber(s) could not be unwound (blocked outside fibercheck, or ignoring the unwind); "
@@ -267,6 +271,7 @@ Outcome run_here(const std::function<void(Done)>& root, const RunOptions& opt,
   }
   st.record_events = false;
   out.unreclaimed = reclaim(rt, s, st);
+  out.reclaim_notes = std::move(st.reclaim_notes);
   root_done.close();
   for (auto& [key, t] : st.timers) {
     t->armed = false;

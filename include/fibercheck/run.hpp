@@ -87,6 +87,11 @@ struct Outcome {
   std::string error_path;  // the fiber it escaped from
   std::exception_ptr exception;
   std::vector<Event> events;  // with RunOptions::trace
+  // What happened while the leftover fibers were unwound after the verdict, one line
+  // each: "root/a: unlock of mutex 'devices' it did not hold (held by root/b), ignored
+  // while unwinding" (a lock_guard over a mutex its fiber unlocked by hand). Such a
+  // release is skipped, not thrown, and never takes another fiber's hold.
+  std::vector<std::string> reclaim_notes;
 
   [[nodiscard]] bool clean() const noexcept { return verdict == Verdict::finished; }
   // "leak: 2 fibers live after 41 steps (trace 9f3a...)" and the census, one line each.

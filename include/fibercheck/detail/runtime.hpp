@@ -134,6 +134,9 @@ struct RunState {
   std::string error_path;
   bool record_events = false;
   std::vector<Event>* events = nullptr;
+  // What reclaim's unwinding did that the program's own run would not (a release of a
+  // lock the unwinding fiber did not hold, ignored): Outcome::reclaim_notes.
+  std::vector<std::string> reclaim_notes;
 };
 
 class Runtime {
