@@ -170,6 +170,24 @@ TEST(ShrinkSchedule, KeepsTheFailureSignature) {
 
 
 
+// shrink_schedule says when it gave the case back unchanged.
+TEST(ShrinkSchedule, SaysWhetherTheFailureReplayed) {
+  CaseSpec leak;
+  leak.topology = parse("fc1 pipe{cap=0}(gen{n=4},stage,leak-recv-nil)");
+  leak.strategy.kind = sched::StrategyKind::random;
+  leak.strategy.seed = 99;
+  leak.cancel_step = 30;
+  bool replayed = false;
+  (void)shrink_schedule(leak, nullptr, nullptr, nullptr, &replayed);
+  EXPECT_TRUE(replayed);
+  CaseSpec clean;
+  clean.topology = parse("fc1 pipe{cap=0}(gen{n=3},stage,sink)");
+  clean.cancel_step = 10;
+  replayed = true;
+  const CaseSpec same = shrink_schedule(clean, nullptr, nullptr, nullptr, &replayed);
+  EXPECT_FALSE(replayed);
+  EXPECT_EQ(same.topology, clean.topology);
+}
 
 // The root fiber runs the root node: a leaking node hoisted to the root keeps its
 // failure, though its fiber is now the root.
