@@ -7,6 +7,7 @@
 #include "runner.hpp"
 #include "shrink.hpp"
 #include "signature.hpp"
+#include "suites.hpp"
 #include "text_form.hpp"
 
 namespace fibercheck::harness {
@@ -168,7 +169,67 @@ TEST(ShrinkSchedule, KeepsTheFailureSignature) {
   EXPECT_TRUE(small.topology.has_mutant());
 }
 
+// The shrink predicate of the mutants suite and of `fibercheck run` counts only the
+// failure it was given: a case that fails otherwise (a fiber spinning past the step
+// budget instead of a fiber blocked for good) is rejected, though it does fail.
+TEST(FailsNearbyLike, RejectsADifferentFailureKind) {
+  CaseSpec leak;
+  leak.topology = parse("fc1 pipe{cap=0}(gen{n=3},stage,leak-recv-nil)");
+  leak.strategy.seed = 3;
+  leak.cancel_step = 30;
+  const CaseOutcome leaked = run_case(leak);
+  ASSERT_EQ(leaked.verdict, CaseVerdict::leak);
+  const FailureSignature found = case_signature(leaked, true);
 
+  CaseSpec busy;
+  busy.topology = parse("fc1 pipe{cap=0}(gen{n=3},stage,leak-busy)");
+  busy.strategy.seed = 3;
+  busy.cancel_step = 30;
+  busy.max_steps = 4000;
+  ASSERT_EQ(run_case(busy).verdict, CaseVerdict::budget_exceeded);
+
+  CaseSpec any = busy;
+  EXPECT_TRUE(fails_nearby(any, 4)) << "an any-failure predicate takes it";
+  const FailsFn like = fails_nearby_like(found);
+  CaseSpec other = busy;
+  EXPECT_FALSE(like(other)) << "found: " << found.text()
+                            << "\nother: " << case_signature(run_case(busy), true).text();
+  CaseSpec same = leak;
+  EXPECT_TRUE(like(same)) << "the failure found is accepted";
+
+  // `fibercheck run` shrinks with the suite's predicate, given the same signature.
+  const Suite* s = find_suite("cancellation");
+  ASSERT_NE(s, nullptr);
+  ASSERT_NE(s->fails, nullptr);
+  ASSERT_NE(s->signature, nullptr);
+  EXPECT_EQ(s->signature(leaked), found);
+  CaseSpec other2 = busy;
+  EXPECT_FALSE(s->fails(other2, SuiteConfig{}, found));
+  CaseSpec same2 = leak;
+  EXPECT_TRUE(s->fails(same2, SuiteConfig{}, found));
+}
+
+// A spinning fiber beside a leak: shrinking with any failure drops the leak (the
+// spinner alone still fails), shrinking with the found signature keeps it.
+TEST(FailsNearbyLike, ShrinkingKeepsTheLeakBesideASpinner) {
+  CaseSpec c;
+  c.topology = parse("fc1 pipe{cap=0}(gen{n=4},leak-busy,leak-recv-nil)");
+  c.strategy.seed = 5;
+  c.cancel_step = 30;
+  c.max_steps = 4000;
+  const CaseOutcome first = run_case(c);
+  ASSERT_FALSE(first.clean());
+  const FailureSignature found = case_signature(first, true);
+  const CaseSpec small = shrink_case(c, fails_nearby_like(found));
+  const CaseOutcome after = run_case(small);
+  EXPECT_EQ(case_signature(after, true), found)
+      << "found: " << found.text() << "\nafter: " << case_signature(after, true).text()
+      << "\n" << print(small.topology);
+  const CaseSpec drifted =
+      shrink_case(c, [](CaseSpec& x) { return fails_nearby(x, seeds_for(x.topology)); });
+  EXPECT_NE(case_signature(run_case(drifted), true), found)
+      << "the any-failure predicate this replaces did drift: " << print(drifted.topology);
+}
 
 // shrink_schedule says when it gave the case back unchanged.
 TEST(ShrinkSchedule, SaysWhetherTheFailureReplayed) {
