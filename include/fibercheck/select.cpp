@@ -88,6 +88,7 @@ SelectResult select_impl(const SelectCase* cases, int n, const Done* done, bool 
                          std::optional<std::int64_t> deadline) {
   DoneState* ds = done ? done->state() : nullptr;
   enter(op_verb(cases, n, has_default), op_name(cases, n, ds));
+  if (done) note_watch(ds);
   for (int i = 0; i < n; ++i)
     if (cases[i].chan) touch(cases[i].chan->name());
   LockSet locks;
