@@ -113,6 +113,15 @@ struct DfsExplorer {
   }
 };
 
+// Whether a completion case failed the way a server loop does: it runs until root's
+// done closes. Not so when root returned and what still runs watches another done.
+bool waits_for_roots_done(const Outcome& o) {
+  if (o.verdict != Verdict::still_running) return true;
+  for (const FiberInfo& f : o.live)
+    if (f.watched_done == "root" && !f.watched_done_closed) return true;
+  return false;
+}
+
 // The failure report, in the order every fibercheck failure prints: expected,
 // happened, the case, how to replay it. Runs the case twice to check determinism.
 void describe(const CheckRoot& root, RootCase c, const CheckOptions& opt,
@@ -132,7 +141,7 @@ void describe(const CheckRoot& root, RootCase c, const CheckOptions& opt,
   s += "expected: " + expected_of(c, root) + "\n";
   s += "happened: " + first.summary() + "\n";
   s += census_block(first);
-  if (is_completion(c) && root.takes_done())
+  if (is_completion(c) && root.takes_done() && waits_for_roots_done(first))
     s += "(if root is meant to run until its done closes, as a server loop is, set "
          "CheckOptions::completion = false)\n";
   if (parked)

@@ -189,6 +189,24 @@ TEST(EndOfBody, CheckReportsTheLiveLoopLeakAsStillRunning) {
   EXPECT_EQ(r.outcome.verdict, Verdict::still_running) << r.report;
   EXPECT_TRUE(contains(r.report, "still running")) << r.report;
   EXPECT_TRUE(contains(r.report, "which nobody closed")) << r.report;
+  // Root returned and the loop watches its own ctx: not a server loop on root's done.
+  EXPECT_FALSE(contains(r.report, "server loop")) << r.report;
+}
+
+// A loop on root's done, with root returned, is a server loop in a completion case:
+// the report says how to declare it.
+TEST(EndOfBody, CheckSuggestsCompletionOffForALoopOnRootsDone) {
+  CheckOptions o;
+  o.cases = 50;
+  o.print = false;
+  CheckResult r = check([](Done d) { go("serve", [d] { reconnect_loop(d); }); }, o);
+  ASSERT_FALSE(r.ok);
+  EXPECT_EQ(r.outcome.verdict, Verdict::still_running) << r.report;
+  EXPECT_TRUE(contains(r.report, "it watches done 'root', which nobody closed")) << r.report;
+  EXPECT_TRUE(contains(r.report, "CheckOptions::completion = false")) << r.report;
+  o.completion = false;
+  CheckResult served = check([](Done d) { go("serve", [d] { reconnect_loop(d); }); }, o);
+  EXPECT_TRUE(served.ok) << served.report;
 }
 
 // Roots without a done: code ported from a Go test that uses context.Background().
