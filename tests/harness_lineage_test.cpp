@@ -1,0 +1,161 @@
+// The leak report's sentences (harness/lineage.cpp), each checked on the report of a
+// real run of a small program written with the public API: what it says about the
+// fiber left blocked, and about every other fiber that touched its channel.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <string>
+
+#include "fibercheck/fibercheck.hpp"
+#include "lineage.hpp"
+
+namespace fibercheck::harness {
+namespace {
+
+using namespace std::chrono_literals;
+
+// Runs root under the FIFO strategy with the event log the report reads.
+Outcome traced(const std::function<void(Done)>& root, RunOptions opt = {}) {
+  opt.strategy.kind = sched::StrategyKind::fifo;
+  opt.trace = true;
+  return run(root, opt);
+}
+
+bool contains(const std::string& s, const std::string& what) {
+  return s.find(what) != std::string::npos;
+}
+
+// A worker that sends on 'results' after a while, watching nothing: it blocks for good
+// unless someone receives then.
+void late_sender(const Chan<int>& results) {
+  go("worker", [results] {
+    (void)sleep_for(Done{}, 1ms);
+    (void)results.send(1);
+  });
+}
+
+// The step of the first EventKind::select event of fiber `id`, as the report cites it.
+std::string select_step(const Outcome& o, std::uint64_t id) {
+  for (const Event& e : o.events)
+    if (e.kind == EventKind::select && e.fiber == id) return std::to_string(e.step);
+  return "(no select event)";
+}
+
+TEST(Lineage, NamesTheFiberWhoseSelectLeftByDone) {
+  RunOptions opt;
+  opt.cancel_at_step = 0;  // root's done is closed before its select
+  const Outcome o = traced(
+      [](Done done) {
+        Chan<int> results(0, "results"), extra(0, "extra");
+        late_sender(results);
+        Recv<int> r, e;
+        (void)select(done, {on_recv(results, r), on_recv(extra, e)});
+      },
+      opt);
+  ASSERT_EQ(o.verdict, Verdict::quiescent);
+  const std::string r = lineage_report(o);
+  EXPECT_FALSE(contains(r, "no other fiber ever used 'results'")) << r;
+  EXPECT_TRUE(contains(r, "other fibers on 'results': #1 root selected on 'results' and left at step " +
+                              select_step(o, 1) + " by done 'root' instead and exited at step"))
+      << r << format(o.events);
+}
+
+TEST(Lineage, NamesTheFiberWhoseSelectTookAnotherChannel) {
+  const Outcome o = traced([](Done done) {
+    Chan<int> results(0, "results"), extra(1, "extra");
+    (void)extra.send(7);
+    late_sender(results);
+    Recv<int> r, e;
+    (void)select(done, {on_recv(results, r), on_recv(extra, e)});
+  });
+  ASSERT_EQ(o.verdict, Verdict::quiescent);
+  const std::string r = lineage_report(o);
+  EXPECT_TRUE(contains(r, "#1 root selected on 'results' and left at step " + select_step(o, 1) +
+                              " by recv on 'extra' instead"))
+      << r << format(o.events);
+}
+
+TEST(Lineage, NamesTheReceiverThatStoppedWaitingWhenDoneClosed) {
+  // root blocks in results.recv(done) and leaves when done closes; the sender comes later.
+  RunOptions opt;
+  opt.cancel_at_time = 500us;
+  const Outcome o = traced(
+      [](Done done) {
+        Chan<int> results(0, "results");
+        late_sender(results);
+        (void)results.recv(done);
+      },
+      opt);
+  ASSERT_EQ(o.verdict, Verdict::quiescent);
+  const std::string r = lineage_report(o);
+  EXPECT_TRUE(contains(r, "#1 root tried to receive on 'results' and left at step " + select_step(o, 1) +
+                              " by done 'root' instead and exited at step"))
+      << r << format(o.events);
+}
+
+TEST(Lineage, NamesTheFiberThatPolledAndGaveUp) {
+  const Outcome o = traced([](Done) {
+    Chan<int> results(0, "results");
+    late_sender(results);
+    for (int i = 0; i < 3; ++i) (void)results.try_recv();
+  });
+  ASSERT_EQ(o.verdict, Verdict::quiescent);
+  const std::string r = lineage_report(o);
+  EXPECT_TRUE(contains(r, "#1 root tried to receive on 'results' and left at step " + select_step(o, 1) +
+                              " by its default case instead"))
+      << r << format(o.events);
+}
+
+TEST(Lineage, SaysNoOtherFiberUsedTheChannelOnlyWhenNoneDid) {
+  const Outcome o = traced([](Done done) {
+    Chan<int> results(0, "results"), extra(1, "extra");
+    (void)extra.send(7);
+    late_sender(results);
+    Recv<int> e;
+    (void)select(done, {on_recv(extra, e)});  // 'results' is not offered
+  });
+  ASSERT_EQ(o.verdict, Verdict::quiescent);
+  const std::string r = lineage_report(o);
+  EXPECT_TRUE(contains(r, "no other fiber ever used 'results'")) << r << format(o.events);
+  EXPECT_FALSE(contains(r, "other fibers on 'results'")) << r;
+}
+
+TEST(Lineage, AFiberThatLaterUsedTheChannelIsNotCalledADeparture) {
+  // root polls in vain once, then really receives; the worker's second send blocks.
+  const Outcome o = traced([](Done) {
+    Chan<int> results(0, "results");
+    go("worker", [results] {
+      (void)sleep_for(Done{}, 1ms);
+      (void)results.send(1);
+      (void)results.send(2);
+    });
+    (void)results.try_recv();
+    (void)results.recv();
+  });
+  ASSERT_EQ(o.verdict, Verdict::quiescent);
+  const std::string r = lineage_report(o);
+  EXPECT_TRUE(contains(r, "other fibers on 'results': #1 root exited at step")) << r << format(o.events);
+  EXPECT_FALSE(contains(r, "left at step")) << r;
+}
+
+TEST(Lineage, ExplainsEveryChannelOfABlockedSelect) {
+  const Outcome o = traced([](Done) {
+    Chan<int> a(0, "a"), b(0, "b");
+    go("both", [a, b] {
+      (void)sleep_for(Done{}, 1ms);
+      Recv<int> x, y;
+      (void)select(Done{}, {on_recv(a, x), on_recv(b, y)});
+    });
+    int v = 1;
+    (void)select_or_default(Done{}, {on_send(b, v)});
+  });
+  ASSERT_EQ(o.verdict, Verdict::quiescent);
+  const std::string r = lineage_report(o);
+  EXPECT_TRUE(contains(r, "no other fiber ever used 'a'")) << r;
+  EXPECT_TRUE(contains(r, "other fibers on 'b': #1 root tried to send on 'b' and left at step " +
+                              select_step(o, 1) + " by its default case instead"))
+      << r << format(o.events);
+}
+
+}  // namespace
+}  // namespace fibercheck::harness
