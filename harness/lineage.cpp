@@ -104,7 +104,8 @@ std::string departure_text(const LastUse& u, const std::string& ch) {
 std::string lineage_report(const Outcome& o) {
   if (o.live.empty()) return "";
   std::map<std::uint64_t, FiberHistory> fibers;
-  // channel -> fiber -> what it last did with it
+  // channel -> fiber -> what it last did with it (fiber 0: the run itself, whose
+  // timers send on the channels of after() and Ticker)
   std::map<std::string, std::map<std::uint64_t, LastUse>> users;
   std::map<std::string, std::uint64_t> done_closed;  // done name -> step
   for (const Event& e : o.events) {
@@ -158,6 +159,10 @@ std::string lineage_report(const Outcome& o) {
       std::vector<std::string> others;
       for (const auto& [id, use] : users[ch]) {
         if (id == f.id) continue;
+        if (id == 0) {
+          others.push_back("a timer, last at step " + std::to_string(use.step));
+          continue;
+        }
         const FiberHistory& h = fibers[id];
         std::string who = "#" + std::to_string(id) + " " + h.path;
         if (use.departed) {

@@ -138,6 +138,22 @@ TEST(Lineage, AFiberThatLaterUsedTheChannelIsNotCalledADeparture) {
   EXPECT_FALSE(contains(r, "left at step")) << r;
 }
 
+TEST(Lineage, NamesATimerThatSentOnTheChannel) {
+  // The reader keeps receiving ticks after the ticker stopped; the ticks came from the
+  // run's timers, not from a fiber.
+  const Outcome o = traced([](Done) {
+    Ticker t(1ms);
+    go("tick-reader", [c = t.chan()] {
+      for (;;) (void)c.recv();
+    });
+    (void)sleep_for(Done{}, 2500us);
+  });
+  ASSERT_EQ(o.verdict, Verdict::quiescent);
+  const std::string r = lineage_report(o);
+  EXPECT_TRUE(contains(r, "other fibers on 'ticker': a timer, last at step ")) << r << format(o.events);
+  EXPECT_FALSE(contains(r, ":  is still alive")) << r;
+}
+
 TEST(Lineage, ExplainsEveryChannelOfABlockedSelect) {
   const Outcome o = traced([](Done) {
     Chan<int> a(0, "a"), b(0, "b");
