@@ -110,7 +110,16 @@ std::string lineage_report(const Outcome& o) {
   std::map<std::string, std::uint64_t> done_closed;  // done name -> step
   for (const Event& e : o.events) {
     switch (e.kind) {
-      case EventKind::spawn: fibers[e.fiber].path = e.detail.substr(0, e.detail.find(' ')); break;
+      case EventKind::spawn: {
+        // The detail is the path, with " (plain boost fiber)" after it for plain fibers;
+        // a fiber's name may itself hold spaces.
+        static const std::string kPlain = " (plain boost fiber)";
+        std::string path = e.detail;
+        if (path.size() >= kPlain.size() && path.compare(path.size() - kPlain.size(), kPlain.size(), kPlain) == 0)
+          path.resize(path.size() - kPlain.size());
+        fibers[e.fiber].path = std::move(path);
+        break;
+      }
       case EventKind::exit: fibers[e.fiber].exited_at = e.step; break;
       case EventKind::send:
       case EventKind::recv:

@@ -173,5 +173,19 @@ TEST(Lineage, ExplainsEveryChannelOfABlockedSelect) {
       << r << format(o.events);
 }
 
+TEST(Lineage, NamesAFiberWhoseNameHasASpace) {
+  const Outcome o = traced([](Done) {
+    Chan<int> results(0, "results");
+    go("result sink", [results] { (void)results.recv(); });
+    go("worker", [results] {
+      (void)results.send(1);
+      (void)results.send(2);
+    });
+  });
+  ASSERT_EQ(o.verdict, Verdict::quiescent);
+  const std::string r = lineage_report(o);
+  EXPECT_TRUE(contains(r, "other fibers on 'results': #2 root/result sink exited at step")) << r;
+}
+
 }  // namespace
 }  // namespace fibercheck::harness
