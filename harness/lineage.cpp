@@ -158,7 +158,13 @@ std::string lineage_report(const Outcome& o) {
     const bool blocked = f.state == FiberState::blocked;
     if (blocked) {
       line += "blocked in " + (f.blocked_on.empty() ? std::string("a wait") : f.blocked_on);
-      if (f.in_fibercheck_wait) line += " since step " + std::to_string(f.blocked_since_step);
+      if (f.in_fibercheck_wait) {
+        // A lock's or a once's description already says since when another fiber
+        // holds it: say since when this one waits as a separate fact.
+        const bool has_since = f.blocked_on.find(" since step ") != std::string::npos;
+        line += (has_since ? "; waiting since step " : " since step ") +
+                std::to_string(f.blocked_since_step);
+      }
     } else {
       line += std::string(to_string(f.state));
     }

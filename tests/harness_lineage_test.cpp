@@ -41,6 +41,12 @@ std::string select_step(const Outcome& o, std::uint64_t id) {
   return "(no select event)";
 }
 
+std::string fiber_line(const std::string& report, const std::string& path) {
+  const std::size_t at = report.find("  " + path + " (");
+  if (at == std::string::npos) return "";
+  return report.substr(at, report.find('\n', at) - at);
+}
+
 TEST(Lineage, NamesTheFiberWhoseSelectLeftByDone) {
   RunOptions opt;
   opt.cancel_at_step = 0;  // root's done is closed before its select
@@ -136,6 +142,34 @@ TEST(Lineage, AFiberThatLaterUsedTheChannelIsNotCalledADeparture) {
   const std::string r = lineage_report(o);
   EXPECT_TRUE(contains(r, "other fibers on 'results': #1 root exited at step")) << r << format(o.events);
   EXPECT_FALSE(contains(r, "left at step")) << r;
+}
+
+TEST(Lineage, SaysEachSinceStepOnce) {
+  // The waiter's lock description says since when the holder holds it; the report
+  // must not append the waiter's own step right after it.
+  const Outcome o = traced([](Done) {
+    Mutex m("db");
+    go("holder", [m] {
+      m.lock();
+      (void)Chan<int>().recv();
+    });
+    go("waiter", [m] { m.lock(); });
+  });
+  ASSERT_EQ(o.verdict, Verdict::quiescent);
+  const std::string r = lineage_report(o);
+  const std::string line = fiber_line(r, "root/waiter");
+  ASSERT_FALSE(line.empty()) << r;
+  std::size_t sinces = 0;
+  for (std::size_t at = line.find("since step"); at != std::string::npos; at = line.find("since step", at + 1))
+    ++sinces;
+  EXPECT_EQ(sinces, 2u) << line;  // held since, waiting since
+  EXPECT_TRUE(contains(line, "held by root/holder since step ")) << line;
+  EXPECT_TRUE(contains(line, "; waiting since step ")) << line;
+  for (std::size_t at = line.find(" since step "); at != std::string::npos; at = line.find(" since step ", at + 1)) {
+    std::size_t end = at + 12;
+    while (end < line.size() && line[end] >= '0' && line[end] <= '9') ++end;
+    EXPECT_NE(line.compare(end, 12, " since step "), 0) << "two 'since step' in a row: " << line;
+  }
 }
 
 TEST(Lineage, NamesATimerThatSentOnTheChannel) {
