@@ -198,7 +198,6 @@ std::string lineage_report(const Outcome& o) {
       }
     }
     if (!f.done.empty()) {
-      const bool watched = f.blocked_on.find("wait on done") != std::string::npos;
       auto closed = done_closed.find(f.done);
       line += "; done '" + f.done + "' ";
       line += closed == done_closed.end() ? "never closed"
@@ -206,8 +205,22 @@ std::string lineage_report(const Outcome& o) {
       // A fiber joining its children cannot end before they do: it is stuck
       // because of them, not because it ignored its done.
       const bool joining = f.blocked_on.rfind("join of", 0) == 0;
-      line += joining ? "; it waits for its children to end"
-                      : watched ? " and was watched" : " and was not watched";
+      // Watched means it waits on that very done; a wait on some other done does
+      // not count (were that one derived from it, it would have closed with it).
+      const bool watched = f.blocked_on.find("wait on done '" + f.done + "'") != std::string::npos;
+      if (joining) {
+        line += "; it waits for its children to end";
+      } else if (watched) {
+        line += " and was watched";
+      } else {
+        line += " and was not watched";
+        const std::string other = "wait on done '";
+        if (const std::size_t at = f.blocked_on.find(other); at != std::string::npos) {
+          const std::size_t end = f.blocked_on.find('\'', at + other.size());
+          line += ": it waits on done '" +
+                  f.blocked_on.substr(at + other.size(), end - at - other.size()) + "' instead";
+        }
+      }
       reason += watched ? "|watched" : "|unwatched";
     } else if (blocked) {
       line += "; it was given no done signal at all";

@@ -188,6 +188,37 @@ TEST(Lineage, NamesATimerThatSentOnTheChannel) {
   EXPECT_FALSE(contains(r, ":  is still alive")) << r;
 }
 
+TEST(Lineage, AWaitOnAnotherDoneIsNotWatchingItsOwn) {
+  RunOptions opt;
+  opt.cancel_at_step = 0;
+  const Outcome o = traced(
+      [](Done done) {
+        Scope scope(done);
+        scope.spawn("waiter", [] {
+          DoneSource local("local");
+          local.done().wait();
+        });
+      },
+      opt);
+  ASSERT_EQ(o.verdict, Verdict::quiescent);
+  const std::string line = fiber_line(lineage_report(o), "root/waiter");
+  EXPECT_TRUE(contains(line, "done 'root' closed at step 0 and was not watched: it waits on done 'local' instead"))
+      << line;
+  EXPECT_FALSE(contains(line, "and was watched")) << line;
+}
+
+TEST(Lineage, AWaitOnItsOwnDoneIsWatching) {
+  // root never closes the scope's done: the child watches it and waits in vain.
+  const Outcome o = traced([](Done done) {
+    Scope scope(done);
+    scope.spawn("waiter", [](Done d) { d.wait(); });
+    (void)Chan<int>().recv();
+  });
+  ASSERT_EQ(o.verdict, Verdict::quiescent);
+  const std::string line = fiber_line(lineage_report(o), "root/waiter");
+  EXPECT_TRUE(contains(line, "done 'root' never closed and was watched")) << line;
+}
+
 TEST(Lineage, ExplainsEveryChannelOfABlockedSelect) {
   const Outcome o = traced([](Done) {
     Chan<int> a(0, "a"), b(0, "b");
