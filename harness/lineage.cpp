@@ -167,6 +167,8 @@ std::string lineage_report(const Outcome& o) {
       }
     } else {
       line += std::string(to_string(f.state));
+      if (!f.last_op.empty())
+        line += ", last op: " + f.last_op + " (" + std::to_string(f.op_count) + " times)";
     }
     std::string reason = kind_of(f.name) + "|" + f.blocked_on.substr(0, f.blocked_on.find(" on ")) +
                          "|" + (chans.empty() ? "" : "chan");
@@ -210,6 +212,8 @@ std::string lineage_report(const Outcome& o) {
       const bool watched = f.blocked_on.find("wait on done '" + f.done + "'") != std::string::npos;
       if (joining) {
         line += "; it waits for its children to end";
+      } else if (!blocked) {
+        // A fiber that keeps running may poll its done: nothing here says it does not.
       } else if (watched) {
         line += " and was watched";
       } else {
@@ -221,7 +225,7 @@ std::string lineage_report(const Outcome& o) {
                   f.blocked_on.substr(at + other.size(), end - at - other.size()) + "' instead";
         }
       }
-      reason += watched ? "|watched" : "|unwatched";
+      reason += !blocked ? "|running" : watched ? "|watched" : "|unwatched";
     } else if (blocked) {
       line += "; it was given no done signal at all";
       reason += "|nodone";

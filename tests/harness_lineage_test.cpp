@@ -238,6 +238,29 @@ TEST(Lineage, ExplainsEveryChannelOfABlockedSelect) {
       << r << format(o.events);
 }
 
+TEST(Lineage, DoesNotSayARunningFiberIgnoresItsDone) {
+  // The poller checks its done in a loop; nobody closes it, so the step budget ends
+  // the run with the poller runnable. Whether it watches its done is not for the
+  // report to deny.
+  RunOptions opt;
+  opt.max_steps = 400;
+  const Outcome o = traced(
+      [](Done done) {
+        Scope scope(done);
+        scope.spawn("poller", [](Done d) {
+          while (!d.closed()) yield();
+        });
+        (void)Chan<int>().recv();  // root waits for good: the scope's done stays open
+      },
+      opt);
+  ASSERT_EQ(o.verdict, Verdict::step_budget_exceeded);
+  const std::string line = fiber_line(lineage_report(o), "root/poller");
+  ASSERT_FALSE(line.empty()) << lineage_report(o);
+  EXPECT_FALSE(contains(line, "not watched")) << line;
+  EXPECT_TRUE(contains(line, "last op: closed() of done 'root'")) << line;
+  EXPECT_TRUE(contains(line, "done 'root' never closed")) << line;
+}
+
 TEST(Lineage, NamesAFiberWhoseNameHasASpace) {
   const Outcome o = traced([](Done) {
     Chan<int> results(0, "results");
