@@ -169,6 +169,8 @@ std::string lineage_report(const Outcome& o) {
       line += std::string(to_string(f.state));
       if (!f.last_op.empty())
         line += ", last op: " + f.last_op + " (" + std::to_string(f.op_count) + " times)";
+      // What could stop a fiber that never blocks: the done its loop checks.
+      line += "; " + watched_done_text(f);
     }
     std::string reason = kind_of(f.name) + "|" + f.blocked_on.substr(0, f.blocked_on.find(" on ")) +
                          "|" + (chans.empty() ? "" : "chan");
@@ -199,7 +201,9 @@ std::string lineage_report(const Outcome& o) {
         for (std::size_t i = 0; i < others.size(); ++i) line += (i ? ", " : "") + others[i];
       }
     }
-    if (!f.done.empty()) {
+    if (!blocked && !f.done.empty() && f.watched_done == f.done) {
+      reason += "|running";  // the done it watches, said above, is the one it was given
+    } else if (!f.done.empty()) {
       auto closed = done_closed.find(f.done);
       line += "; done '" + f.done + "' ";
       line += closed == done_closed.end() ? "never closed"
