@@ -1,4 +1,5 @@
-// leak_verdict.cpp: how long fibercheck takes to say that doWork(nil) leaks.
+// leak_verdict.cpp: how long fibercheck takes to say that doWork(nil) leaks, and that a
+// loop left running when root returns leaks.
 //
 // The seed's leak (Cox-Buday, "Concurrency in Go", ch. 4): a fiber ranges over a nil
 // channel that nobody writes, and its parent returns without waiting. goleak needs
@@ -9,7 +10,10 @@
 #include <vector>
 
 #include "benches.hpp"
+#include "check.hpp"
 #include "fibercheck/chan.hpp"
+#include "fibercheck/clock.hpp"
+#include "fibercheck/select.hpp"
 #include "fibercheck/run.hpp"
 #include "fibercheck/scope.hpp"
 #include "measure.hpp"
@@ -22,6 +26,21 @@ void leaky_do_work(fibercheck::Done) {
   fibercheck::Chan<std::string> strings;  // nil: nobody will ever send
   fibercheck::go("doWork", [strings] {
     while (auto s = strings.recv()) {
+    }
+  });
+}
+
+// A leak that never blocks: a reconnect loop re-arming a timer, watching a context
+// nobody cancels, left running when root returns (RunOptions::leak_window_steps).
+void live_loop(fibercheck::Done) {
+  fibercheck::go("reconnect", [] {
+    fibercheck::DoneSource ctx("ctx");
+    for (;;) {
+      fibercheck::Recv<fibercheck::Duration> t;
+      if (fibercheck::select(ctx.done(),
+                             {fibercheck::on_recv(fibercheck::after(std::chrono::milliseconds(10)), t)})
+              .status != fibercheck::Status::ok)
+        return;
     }
   });
 }
@@ -41,6 +60,32 @@ void leak_verdict(const Options& o) {
     }
   });
   Line("leak-verdict").add("found", found).add("seconds_to_verdict", median(seconds), 9).print();
+
+  // The live loop: run() to its verdict, and check() to its shrunk report (one failing
+  // case, shrinking, the report's two determinism runs).
+  std::vector<double> run_s, check_s;
+  bool live_found = true;
+  fibercheck::on_case_thread([&] {
+    for (int r = 0; r < o.reps; ++r) {
+      Stamp t0 = stamp();
+      const fibercheck::Outcome out = fibercheck::run(live_loop);
+      run_s.push_back(ns_since(t0) * 1e-9);
+      live_found = live_found && out.verdict == fibercheck::Verdict::still_running;
+      fibercheck::CheckOptions co;
+      co.print = false;
+      co.seed = 1;
+      co.name = "live-loop";
+      t0 = stamp();
+      const fibercheck::CheckResult res = fibercheck::check(live_loop, co);
+      check_s.push_back(ns_since(t0) * 1e-9);
+      live_found = live_found && !res.ok && res.outcome.verdict == fibercheck::Verdict::still_running;
+    }
+  });
+  Line("live-leak-verdict")
+      .add("found", live_found)
+      .add("run_seconds", median(run_s), 9)
+      .add("check_seconds", median(check_s), 9)
+      .print();
 }
 
 }  // namespace bench

@@ -90,7 +90,8 @@ const std::vector<Example>& examples() {
        node_status_buggy,
        node_status_fixed,
        {{"root/status-reader", "send on chan 'n.status' (cap 0"}},
-       ""},
+       "",
+       false},  // the reader's sleep can be overtaken: it may ask before the stop
       {"kubernetes_70277_poller",
        poller_buggy,
        poller_fixed,

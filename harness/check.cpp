@@ -18,6 +18,7 @@ namespace fibercheck {
 namespace {
 
 using harness::RootCase;
+using harness::RootFn;
 
 // Case lines carry the name between spaces and shell quotes: keep it to one word.
 std::string token(std::string s) {
@@ -69,22 +70,67 @@ std::string census_block(const Outcome& o) {
 
 bool is_completion(const RootCase& c) { return !c.cancel_step && !c.cancel_when_idle; }
 
-std::string expected_of(const RootCase& c) {
+// The root under check: a function of its done, or a void() body that takes none.
+struct CheckRoot {
+  const RootFn* with_done = nullptr;
+  const std::function<void()>* body = nullptr;
+
+  [[nodiscard]] bool takes_done() const noexcept { return with_done != nullptr; }
+  // As a function of a done, for the shrinker and explorers: a body ignores it.
+  [[nodiscard]] RootFn fn() const {
+    if (with_done) return *with_done;
+    return [b = body](Done) { (*b)(); };
+  }
+  [[nodiscard]] Outcome run_case(const RootCase& c, std::size_t stack, bool trace,
+                                 const std::source_location& site) const {
+    const RunOptions o = c.run_options(stack, trace);
+    return with_done ? run(*with_done, o, site) : run(*body, o, site);
+  }
+};
+
+std::string expected_of(const RootCase& c, const CheckRoot& root) {
+  if (!root.takes_done()) return "root returns and every fiber it started ends";
   return is_completion(c)
              ? "without cancellation, root returns by itself and every fiber it started ends"
              : "every fiber ends once root's done closes (closed at step " +
                    (c.cancel_step ? std::to_string(*c.cancel_step) : std::string("idle")) + ")";
 }
 
+// dfs_explorer()'s callable: check() recognizes it, to explore a void() root
+// without cancellation points.
+struct DfsExplorer {
+  sched::ExploreOptions options;
+
+  std::optional<FoundCase> operator()(const RootFn& root) const {
+    return found(sched::explore(root, options));
+  }
+  std::optional<FoundCase> body(const std::function<void()>& root) const {
+    return found(sched::explore(root, options));
+  }
+  static std::optional<FoundCase> found(const sched::ExploreReport& rep) {
+    if (!rep.failed || !rep.failure) return std::nullopt;
+    return FoundCase{rep.failure->strategy, rep.failure->cancel_step};
+  }
+};
+
+// Whether a completion case failed the way a server loop does: it runs until root's
+// done closes. Not so when root returned and what still runs watches another done.
+bool waits_for_roots_done(const Outcome& o) {
+  if (o.verdict != Verdict::still_running) return true;
+  for (const FiberInfo& f : o.live)
+    if (f.watched_done == "root" && !f.watched_done_closed) return true;
+  return false;
+}
+
 // The failure report, in the order every fibercheck failure prints: expected,
 // happened, the case, how to replay it. Runs the case twice to check determinism.
-void describe(const harness::RootFn& root, RootCase c, const CheckOptions& opt,
+void describe(const CheckRoot& root, RootCase c, const CheckOptions& opt,
               const std::source_location& site, const std::string& test,
               const std::string& shrink_note, CheckResult& r) {
-  const Outcome first = run(root, c.run_options(opt.stack_size, true), site);
+  const Outcome first = root.run_case(c, opt.stack_size, true, site);
   const bool parked = !first.unreclaimed.empty();
   // A second run of an unreclaimable case would park one more thread: skip it.
-  const Outcome second = parked ? first : run(root, c.run_options(opt.stack_size, true), site);
+  const Outcome second = parked ? first : root.run_case(c, opt.stack_size, true, site);
   c.trace_hash = first.trace_hash;
   r.case_line = harness::root_case_line(c);
   r.replay = replay_command(r.case_line, test);
@@ -92,10 +138,10 @@ void describe(const harness::RootFn& root, RootCase c, const CheckOptions& opt,
   s = "fibercheck: check '" + r.name + "' failed (base seed " + std::to_string(r.seed) +
       ", shard " + std::to_string(r.shard.index) + " of " + std::to_string(r.shard.total) +
       ", case " + std::to_string(r.cases_run) + ")\n";
-  s += "expected: " + expected_of(c) + "\n";
+  s += "expected: " + expected_of(c, root) + "\n";
   s += "happened: " + first.summary() + "\n";
   s += census_block(first);
-  if (is_completion(c))
+  if (is_completion(c) && root.takes_done() && waits_for_roots_done(first))
     s += "(if root is meant to run until its done closes, as a server loop is, set "
          "CheckOptions::completion = false)\n";
   if (parked)
@@ -115,7 +161,7 @@ void describe(const harness::RootFn& root, RootCase c, const CheckOptions& opt,
   r.outcome = first;
 }
 
-CheckResult replay_one(const harness::RootFn& root, const std::string& line,
+CheckResult replay_one(const CheckRoot& root, const std::string& line,
                        const CheckOptions& opt, const std::source_location& site,
                        const std::string& name) {
   CheckResult r;
@@ -135,14 +181,27 @@ CheckResult replay_one(const harness::RootFn& root, const std::string& line,
                  c.root.c_str(), name.c_str());
     return r;
   }
+  if (!root.takes_done() && !is_completion(c)) {
+    r.ok = false;
+    r.report = "fibercheck: FIBERCHECK_REPLAY: check '" + name +
+               "' has a root that takes no done, so nothing can cancel it, but the line closes "
+               "its done (" +
+               (c.cancel_step ? "cancel=" + std::to_string(*c.cancel_step)
+                              : std::string("when idle")) +
+               "): it was printed for a root that took a Done; run the check again to get a "
+               "line for this one\n";
+    std::fputs(r.report.c_str(), stderr);
+    return r;
+  }
+  c.leak_window_steps = opt.leak_window_steps;
   r.replayed = true;
   r.cases_run = 1;
-  const Outcome o = run(root, c.run_options(opt.stack_size, true), site);
+  const Outcome o = root.run_case(c, opt.stack_size, true, site);
   r.ok = o.clean();
   r.outcome = o;
   r.case_line = line;
   std::string& s = r.report;
-  s = "fibercheck: replay of check '" + name + "'\nexpected: " + expected_of(c) +
+  s = "fibercheck: replay of check '" + name + "'\nexpected: " + expected_of(c, root) +
       "\nverdict: " + o.summary() + "\n" + census_block(o) + "trace:\n" + format(o.events);
   if (c.trace_hash && *c.trace_hash != o.trace_hash) {
     r.ok = false;
@@ -163,16 +222,12 @@ std::ostream& operator<<(std::ostream& os, const CheckResult& r) {
             << (r.skipped ? ", skipped" : "");
 }
 
-Explorer dfs_explorer(sched::ExploreOptions options) {
-  return [options](const std::function<void(Done)>& root) -> std::optional<FoundCase> {
-    const sched::ExploreReport rep = sched::explore(root, options);
-    if (!rep.failed || !rep.failure) return std::nullopt;
-    return FoundCase{rep.failure->strategy, rep.failure->cancel_step};
-  };
-}
+Explorer dfs_explorer(sched::ExploreOptions options) { return DfsExplorer{options}; }
 
-CheckResult check(const std::function<void(Done)>& root, const CheckOptions& opt,
-                  std::source_location site) {
+namespace {
+
+CheckResult check_root(const CheckRoot& root, const CheckOptions& opt,
+                       const std::source_location& site) {
   if (opt.strategies.empty())
     throw std::invalid_argument("fibercheck::check: CheckOptions::strategies is empty");
   for (auto k : opt.strategies)
@@ -206,13 +261,26 @@ CheckResult check(const std::function<void(Done)>& root, const CheckOptions& opt
   Outcome failed_run;
   if (opt.explorer) {
     r.cases_run = 1;
-    if (const std::optional<FoundCase> found = opt.explorer(root)) {
+    std::optional<FoundCase> found;
+    if (root.takes_done()) {
+      found = opt.explorer(*root.with_done);
+    } else if (const auto* dfs = opt.explorer.target<DfsExplorer>()) {
+      found = dfs->body(*root.body);
+    } else {
+      found = opt.explorer(root.fn());
+    }
+    if (found) {
       RootCase c;
       c.root = name;
       c.max_steps = opt.max_steps;
+      c.leak_window_steps = opt.leak_window_steps;
       c.strategy = found->strategy;
       c.cancel_step = found->cancel_step;
-      failed_run = run(root, c.run_options(opt.stack_size, false), site);
+      if (!root.takes_done()) {  // nothing can cancel it: the completion case
+        c.cancel_step.reset();
+        c.cancel_when_idle = false;
+      }
+      failed_run = root.run_case(c, opt.stack_size, false, site);
       if (failed_run.clean())
         throw std::logic_error(
             "fibercheck::check: the explorer's failing case ran clean: root is not deterministic");
@@ -228,9 +296,10 @@ CheckResult check(const std::function<void(Done)>& root, const CheckOptions& opt
         RootCase c;
         c.root = name;
         c.max_steps = opt.max_steps;
+        c.leak_window_steps = opt.leak_window_steps;
         c.strategy.kind = opt.strategies[g % opt.strategies.size()];
         c.strategy.seed = seed;
-        if (opt.completion && i % 4 == 0) {
+        if (!root.takes_done() || (opt.completion && i % 4 == 0)) {
           c.cancel_when_idle = false;
         } else {
           const std::uint64_t limit = opt.max_cancel_step ? opt.max_cancel_step
@@ -238,7 +307,7 @@ CheckResult check(const std::function<void(Done)>& root, const CheckOptions& opt
                                                           : 2000;
           c.cancel_step = sched::Rng(seed ^ 0xC0FFEEull).below(limit + 1);
         }
-        const Outcome o = run(root, c.run_options(opt.stack_size, false), site);
+        const Outcome o = root.run_case(c, opt.stack_size, false, site);
         r.case_seeds.push_back(seed);
         ++r.cases_run;
         if (!o.clean()) {
@@ -263,7 +332,8 @@ CheckResult check(const std::function<void(Done)>& root, const CheckOptions& opt
   } else if (opt.shrink) {
     std::size_t runs = 0;
     bool reproduced = false;
-    shrunk = harness::shrink_root_case(root, *failing, opt.stack_size, site, &runs, &reproduced);
+    shrunk = harness::shrink_root_case(root.fn(), *failing, opt.stack_size, site, &runs,
+                                       &reproduced);
     const std::string from =
         sched::to_string(failing->strategy.kind) + std::string(" seed ") +
         std::to_string(failing->strategy.seed) +
@@ -278,6 +348,18 @@ CheckResult check(const std::function<void(Done)>& root, const CheckOptions& opt
   describe(root, shrunk, opt, site, test, note, r);
   if (print) std::fputs(r.report.c_str(), stderr);
   return r;
+}
+
+}  // namespace
+
+CheckResult check(const std::function<void(Done)>& root, const CheckOptions& opt,
+                  std::source_location site) {
+  return check_root(CheckRoot{&root, nullptr}, opt, site);
+}
+
+CheckResult check(const std::function<void()>& root, const CheckOptions& opt,
+                  std::source_location site) {
+  return check_root(CheckRoot{nullptr, &root}, opt, site);
 }
 
 }  // namespace fibercheck

@@ -82,6 +82,10 @@ struct CheckOptions {
   // completion run seen so far (plus a margin), or 2000 without completion runs.
   std::uint64_t max_cancel_step = 0;
   std::uint64_t max_steps = 200000;  // per case: a fiber that ignores done is caught here
+  // Once root has returned (and done closed, in a case that closes it), fibers still
+  // running this many fair steps later have leaked (RunOptions::leak_window_steps):
+  // a loop nobody stops is reported in milliseconds, not at max_steps. 0: off.
+  std::uint64_t leak_window_steps = 5000;
   double time_budget_seconds = 0;    // 0: FIBERCHECK_TIME_BUDGET, else none
   bool shrink = true;
   // Print a failure's report to stderr; inside a GoogleTest test (gtest.hpp
@@ -120,6 +124,16 @@ std::ostream& operator<<(std::ostream& os, const CheckResult& r);
 // Runs the check. Never throws for a failing check: the result says so. Throws
 // std::invalid_argument on bad options or a malformed environment variable.
 [[nodiscard]] CheckResult check(const std::function<void(Done)>& root,
+                                const CheckOptions& options = {},
+                                std::source_location site = std::source_location::current());
+
+// The same for a root that takes no done (a test body ported from Go that uses
+// context.Background(), or any code that must simply finish): every case is a
+// completion case (root returns by itself and every fiber it started ends; fibers
+// still running once it has returned have leaked), reports never mention a done,
+// and dfs_explorer() tries no cancellation points. An explorer of your own gets a
+// root that ignores its done, and its cancellation point is dropped.
+[[nodiscard]] CheckResult check(const std::function<void()>& root,
                                 const CheckOptions& options = {},
                                 std::source_location site = std::source_location::current());
 

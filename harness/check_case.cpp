@@ -12,6 +12,7 @@ RunOptions RootCase::run_options(std::size_t stack_size, bool trace) const {
   o.cancel_at_step = cancel_step;
   o.cancel_when_idle = cancel_when_idle;
   o.max_steps = max_steps;
+  o.leak_window_steps = leak_window_steps;
   o.trace = trace;
   o.stack_size = stack_size;
   return o;

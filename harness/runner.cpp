@@ -62,6 +62,7 @@ CaseOutcome run_case(const CaseSpec& spec) {
       result.verdict =
           result.run.cancelled_at_step ? CaseVerdict::leak : CaseVerdict::deadlock_before_cancel;
       break;
+    case Verdict::still_running: result.verdict = CaseVerdict::leak; break;
     case Verdict::step_budget_exceeded:
     case Verdict::time_budget_exceeded: result.verdict = CaseVerdict::budget_exceeded; break;
     case Verdict::exception: result.verdict = CaseVerdict::exception; break;

@@ -44,10 +44,18 @@ TEST(Fair, ThePollerThatStarvesUnderTheNonPreemptiveDefaultEndsOnceTheRunTurnsFa
   // budget exceeded" always had a fair half behind it.
   RunOptions late = test::with(StrategyKind::replay);
   late.fair_after_steps = UINT64_MAX;
+  late.leak_window_steps = 0;
   late.max_steps = 20000;
   Outcome slow = run(poll_until_closed, late);
   EXPECT_TRUE(slow.clean()) << slow.summary();
   EXPECT_GT(slow.steps, 10000u);
+  // Once root has returned it comes earlier: half the leak window later.
+  late.leak_window_steps = 5000;
+  Outcome windowed = run(poll_until_closed, late);
+  EXPECT_TRUE(windowed.clean()) << windowed.summary();
+  ASSERT_TRUE(windowed.root_returned_at_step.has_value());
+  EXPECT_GT(windowed.steps, *windowed.root_returned_at_step + 2500);
+  EXPECT_LT(windowed.steps, *windowed.root_returned_at_step + 5000);
 }
 
 TEST(Fair, CorrectPollingNeverFailsUnderAnyStrategy) {

@@ -7,6 +7,7 @@
 
 #include "fibercheck/chan.hpp"
 #include "fibercheck/scope.hpp"
+#include "fibercheck/select.hpp"
 #include "support.hpp"
 
 namespace fibercheck {
@@ -60,6 +61,64 @@ TEST(Trace, FormatPrintsOneEventALine) {
 TEST(Trace, EveryEventKindHasItsName) {
   EXPECT_STREQ(to_string(EventKind::spawn), "spawn");
   EXPECT_STREQ(to_string(EventKind::unwind), "unwind");
+  EXPECT_STREQ(to_string(EventKind::select), "select");
+}
+
+std::vector<Event> selects_of(const Outcome& o) {
+  std::vector<Event> out;
+  for (const Event& e : o.events)
+    if (e.kind == EventKind::select) out.push_back(e);
+  return out;
+}
+
+TEST(Trace, ASelectThatLeavesAChannelRecordsWhatItOfferedAndTook) {
+  RunOptions opt;
+  opt.trace = true;
+  opt.cancel_at_step = 0;  // done is closed: the select takes it at once
+  const Outcome o = run(
+      [](Done done) {
+        Chan<int> results(0, "results");
+        Chan<int> extra(1, "extra");
+        Recv<int> r, e;
+        (void)select(done, {on_recv(results, r), on_recv(extra, e)});
+        (void)extra.send(5);
+        (void)select(done, {on_recv(results, r), on_recv(extra, e)});  // extra or done
+      },
+      opt);
+  const std::vector<Event> sel = selects_of(o);
+  ASSERT_GE(sel.size(), 1u) << format(o.events);
+  EXPECT_EQ(sel[0].detail, "{recv on chan 'results' or recv on chan 'extra' or done 'root'} took done 'root'");
+  EXPECT_EQ(sel[0].fiber, 1u);
+  ASSERT_EQ(sel.size(), 2u) << format(o.events);
+  EXPECT_TRUE(sel[1].detail == "{recv on chan 'results' or recv on chan 'extra' or done 'root'} took recv on chan 'extra'" ||
+              sel[1].detail == sel[0].detail)
+      << sel[1].detail;
+}
+
+TEST(Trace, AnOperationThatUsesItsOnlyChannelRecordsNoSelect) {
+  // Every send and receive of the handoff watches done and succeeds.
+  const Outcome o = traced_handoff(true);
+  EXPECT_TRUE(selects_of(o).empty()) << format(o.events);
+}
+
+TEST(Trace, APollingLoopKeepsOnlyItsLatestSelect) {
+  RunOptions opt;
+  opt.trace = true;
+  const Outcome o = run(
+      [](Done) {
+        Chan<int> a(0, "a"), b(0, "b");
+        for (int i = 0; i < 1000; ++i) {
+          (void)a.try_recv();
+          (void)b.try_recv();
+        }
+      },
+      opt);
+  const std::vector<Event> sel = selects_of(o);
+  ASSERT_EQ(sel.size(), 2u) << format(o.events);
+  EXPECT_EQ(sel[0].detail, "{recv on chan 'a' or default} took default");
+  EXPECT_EQ(sel[1].detail, "{recv on chan 'b' or default} took default");
+  EXPECT_GE(sel[1].step + 2, o.steps) << "the latest poll is kept\n" << format(o.events);
+  for (std::size_t i = 1; i < o.events.size(); ++i) EXPECT_LE(o.events[i - 1].step, o.events[i].step);
 }
 
 }  // namespace

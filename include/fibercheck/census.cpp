@@ -4,6 +4,7 @@
 #include <boost/fiber/algo/algorithm.hpp>
 #include <boost/fiber/operations.hpp>
 
+#include "fibercheck/detail/done_state.hpp"
 #include "fibercheck/detail/runtime.hpp"
 #include "fibercheck/detail/scheduler.hpp"
 
@@ -49,6 +50,12 @@ std::vector<FiberInfo> census() {
       f.last_op = op.verb;
       if (!op.name.empty()) f.last_op += " '" + op.name + "'";
       f.op_count = op.count;
+    }
+    if (p->watched_never) {
+      f.watched_done = "never";
+    } else if (const auto w = p->watched.lock()) {
+      f.watched_done = w->name;
+      f.watched_done_closed = w->is_closed.load(std::memory_order_acquire);
     }
     if (p->exited) {
       f.state = FiberState::terminated_not_joined;
@@ -98,6 +105,16 @@ std::string format(const std::vector<FiberInfo>& fibers) {
     s += " [spawned at " + f.site() + "]\n";
   }
   return s;
+}
+
+std::string watched_done_text(const FiberInfo& f) {
+  if (f.watched_done.empty()) return "it watches no done signal, so nothing can stop it";
+  if (f.watched_done == "never")
+    return "it watches a Done that never closes (a default-constructed Done, Go's "
+           "context.Background())";
+  if (f.watched_done_closed)
+    return "done '" + f.watched_done + "' it watches is closed, yet it goes on";
+  return "it watches done '" + f.watched_done + "', which nobody closed";
 }
 
 std::string describe_leaks(const std::vector<FiberInfo>& fibers) {

@@ -48,6 +48,12 @@ struct FiberInfo {
   // recent distinct operations): what a fiber that never blocks for good keeps doing.
   std::string last_op;
   std::uint64_t op_count = 0;
+  // The done signal it waited on or polled most recently (a select's done, Done::wait,
+  // Done::closed, sleep_for watching a done): its name ("never" for a default Done,
+  // which never closes), empty when it watched none or lets go of it; and whether it is
+  // closed. What a fiber still running after root returned is waiting for.
+  std::string watched_done;
+  bool watched_done_closed = false;
   [[nodiscard]] std::string site() const;  // "file:line"
 };
 
@@ -58,6 +64,9 @@ struct FiberInfo {
 // A ready or running fiber also shows its last operation: "; last op: try_recv on chan
 // 'updates' (4096 times)".
 [[nodiscard]] std::string format(const std::vector<FiberInfo>& fibers);
+// What a fiber that keeps running waits for: "it watches done 'reconnect', which
+// nobody closed", or that it watches none, or one that never closes.
+[[nodiscard]] std::string watched_done_text(const FiberInfo& f);
 // A failure message naming every live fiber, or the empty string when there are none.
 [[nodiscard]] std::string describe_leaks(const std::vector<FiberInfo>& fibers);
 

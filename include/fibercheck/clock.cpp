@@ -28,6 +28,7 @@ Status sleep_for(const Done& done, Duration d) {
   static const std::string kNoDone;
   if (done.state()) {
     detail::enter("sleep_for, watching done", done.state()->name);
+    detail::note_watch(done.state());
   } else {
     detail::enter("sleep_for (no done)", kNoDone);
   }

@@ -148,6 +148,7 @@ std::string DoneState::describe(WaitOp) const {
 bool Done::closed() const noexcept {
   if (!state_) return false;
   detail::sync_point("closed() of done", state_->name);  // Go's ctx.Err(): a read another fiber races
+  detail::note_watch(state_.get());
   return state_->is_closed.load(std::memory_order_acquire);
 }
 
@@ -162,6 +163,7 @@ std::string Done::name() const { return state_ ? state_->name : std::string("nev
 void Done::wait() const {
   static const std::string kNever = "never";
   detail::enter("wait on done", state_ ? state_->name : kNever);
+  detail::note_watch(state_.get());
   detail::Waiter w;
   detail::WaitNode node;
   node.waiter = &w;

@@ -29,6 +29,7 @@ const char* to_string(Verdict v) noexcept {
     case Verdict::finished: return "finished";
     case Verdict::quiescent: return "quiescent";
     case Verdict::step_budget_exceeded: return "step budget exceeded";
+    case Verdict::still_running: return "still running";
     case Verdict::time_budget_exceeded: return "time budget exceeded";
     case Verdict::exception: return "exception";
   }
@@ -41,9 +42,26 @@ std::string hex(std::uint64_t v) {
   return buf;
 }
 
+namespace {
+
+std::string still_running_causes(const std::vector<FiberInfo>& live) {
+  std::string s;
+  for (const FiberInfo& f : live) {
+    s += "  #" + std::to_string(f.id) + " " + f.path;
+    if (!f.last_op.empty())
+      s += " keeps doing " + f.last_op + " (" + std::to_string(f.op_count) + " times)";
+    s += ": " + watched_done_text(f) + "\n";
+  }
+  return s;
+}
+
+}  // namespace
+
 std::string Outcome::summary() const {
   std::string s = to_string(verdict);
   s += " after " + std::to_string(steps) + " steps (trace " + hex(trace_hash) + ")";
+  if (verdict == Verdict::still_running && root_returned_at_step)
+    s += ", root returned at step " + std::to_string(*root_returned_at_step);
   if (cancelled_at_step) s += ", root done closed at step " + std::to_string(*cancelled_at_step);
   if (verdict == Verdict::exception) s += ": fiber '" + error_path + "' threw: " + error;
   if (!live.empty()) {
@@ -61,6 +79,10 @@ std::string Outcome::summary() const {
         ops += "  #" + std::to_string(f.id) + " " + f.path + " last op: " + f.last_op + " (" +
                std::to_string(f.op_count) + " times)\n";
     if (!ops.empty()) s += "what the blocked ones kept doing:\n" + ops;
+  }
+  if (verdict == Verdict::still_running) {
+    s += "root has returned, yet these fibers kept running through a fair wind-down: they "
+         "leaked (nothing will ever stop them):\n" + still_running_causes(live);
   }
   if (!reclaim_notes.empty()) {
     s += "\nwhile unwinding the leftover fibers:\n";
@@ -147,8 +169,13 @@ void fire_due_timers(detail::RunState& st) {
   }
 }
 
-Outcome run_here(const std::function<void(Done)>& root, const RunOptions& opt,
-                 const std::source_location& site) {
+// The root as run_here calls it: with its done, or a void() root (`body`).
+struct RootBody {
+  const std::function<void(Done)>* with_done = nullptr;
+  const std::function<void()>* body = nullptr;
+};
+
+Outcome run_here(const RootBody& root, const RunOptions& opt, const std::source_location& site) {
   Runtime& rt = Runtime::get();
   if (rt.sched == nullptr) install();
   detail::Scheduler& s = *rt.sched;
@@ -161,7 +188,13 @@ Outcome run_here(const std::function<void(Done)>& root, const RunOptions& opt,
   if (opt.stack_size < 16 * 1024)
     throw std::invalid_argument("fibercheck::run: stack_size below 16 KiB crashes (TRAPS 10)");
 
+  const bool takes_done = root.with_done != nullptr;
+  if (!takes_done && (opt.cancel_at_step || opt.cancel_at_time || opt.cancel_when_idle))
+    throw std::invalid_argument(
+        "fibercheck::run: this root takes no done, so nothing can cancel it: leave "
+        "cancel_at_step, cancel_at_time and cancel_when_idle unset, or make root take a Done");
   Outcome out;
+  out.root_takes_done = takes_done;
   detail::RunState st;
   st.strategy = sched::make_strategy(opt.strategy);
   st.strategy->begin(opt.strategy.seed);
@@ -193,11 +226,48 @@ Outcome run_here(const std::function<void(Done)>& root, const RunOptions& opt,
       st.cancel_step = *opt.cancel_at_step;
     }
   }
+  // The end of the test body: once root has returned and its done is closed (or will
+  // not be), the fibers left get RunOptions::leak_window_steps fair steps to end.
+  bool window_open = false;
+  std::uint64_t window_end = UINT64_MAX;
+  auto open_window = [&] {
+    if (window_open || !out.root_returned_at_step || opt.leak_window_steps == 0) return;
+    const bool cancel_pending = !st.cancel_fired && (st.cancel_step != 0 || opt.cancel_at_time);
+    if (cancel_pending) return;  // the window opens when the cancellation comes
+    window_open = true;
+    // The first half of the window is still the strategy's (a wind-down has interleavings
+    // worth exploring too); from the second half on the schedule is fair, so a fiber that
+    // polls until another acts gets its turn before anything is blamed.
+    const std::uint64_t half = opt.leak_window_steps / 2;
+    st.fair_from_step = std::min(st.fair_from_step, st.steps + half);
+    const std::uint64_t grace = std::max<std::uint64_t>(
+        opt.leak_window_steps - half, 16 * std::max<std::size_t>(rt.live(), 1));
+    const std::uint64_t end = std::max(st.steps, st.fair_from_step) + grace;
+    if (end < st.max_steps) {
+      window_end = end;
+      st.max_steps = end;
+    }
+  };
+  auto root_returned = [&] {
+    out.root_returned_at_step = st.steps;
+    // A returned parent waits for nothing: closing when idle means closing now.
+    if (opt.cancel_when_idle && !st.cancel_fired && st.cancel_step == 0 && !opt.cancel_at_time)
+      cancel();
+    open_window();
+  };
   {
     FiberProps* p = detail::new_fiber(opt.root_name, site,
-                                      root_done.done().name(), nullptr);
+                                      takes_done ? root_done.done().name() : std::string(),
+                                      nullptr);
     p->kind = "root";
-    detail::launch(p, nullptr, [&root, d = root_done.done()] { root(d); });
+    detail::launch(p, nullptr, [&root, &root_returned, d = root_done.done()] {
+      if (root.with_done) {
+        (*root.with_done)(d);
+      } else {
+        (*root.body)();
+      }
+      root_returned();
+    });
   }
 
   for (;;) {
@@ -205,6 +275,7 @@ Outcome run_here(const std::function<void(Done)>& root, const RunOptions& opt,
     StopReason r = s.take_stop();
     if (r == StopReason::cancel) {
       cancel();
+      open_window();
       continue;
     }
     if (r == StopReason::exception) {
@@ -216,7 +287,7 @@ Outcome run_here(const std::function<void(Done)>& root, const RunOptions& opt,
       continue;
     }
     if (r == StopReason::budget) {
-      out.verdict = Verdict::step_budget_exceeded;
+      out.verdict = st.steps >= window_end ? Verdict::still_running : Verdict::step_budget_exceeded;
       break;
     }
     if (s.remote_pending()) continue;  // a wake-up from another thread is on its way
@@ -236,7 +307,8 @@ Outcome run_here(const std::function<void(Done)>& root, const RunOptions& opt,
       fire_due_timers(st);
       ++st.steps;  // time passing counts against the step budget, so ticking forever ends
       if (st.steps >= st.max_steps) {
-        out.verdict = Verdict::step_budget_exceeded;
+        out.verdict =
+            st.steps >= window_end ? Verdict::still_running : Verdict::step_budget_exceeded;
         break;
       }
       continue;
@@ -244,10 +316,12 @@ Outcome run_here(const std::function<void(Done)>& root, const RunOptions& opt,
     if (opt.cancel_at_time && !st.cancel_fired) {
       if (st.now < opt.cancel_at_time->count()) st.now = opt.cancel_at_time->count();
       cancel();
+      open_window();
       continue;
     }
     if (opt.cancel_when_idle && !st.cancel_fired) {
       cancel();
+      open_window();
       continue;
     }
     out.verdict = Verdict::quiescent;
@@ -417,8 +491,9 @@ void execute_on_case_thread(const std::function<void()>& fn) {
 
 }  // namespace
 
-Outcome run(const std::function<void(Done)>& root, const RunOptions& options,
-            std::source_location site) {
+namespace {
+Outcome run_root(const RootBody& root, const RunOptions& options,
+                 const std::source_location& site) {
   if (CaseThread::on_one()) {
     if (Runtime::get().poisoned)
       throw std::logic_error("fibercheck::run: this case thread is parked after an unreclaimable leak");
@@ -427,6 +502,17 @@ Outcome run(const std::function<void(Done)>& root, const RunOptions& options,
   Outcome out;
   execute_on_case_thread([&] { out = run_here(root, options, site); });
   return out;
+}
+}  // namespace
+
+Outcome run(const std::function<void(Done)>& root, const RunOptions& options,
+            std::source_location site) {
+  return run_root(RootBody{&root, nullptr}, options, site);
+}
+
+Outcome run(const std::function<void()>& root, const RunOptions& options,
+            std::source_location site) {
+  return run_root(RootBody{nullptr, &root}, options, site);
 }
 
 void on_case_thread(const std::function<void()>& fn) {

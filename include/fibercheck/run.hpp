@@ -46,6 +46,13 @@ struct RunOptions {
   // Close the root's done when every fiber is blocked and it is not closed yet,
   // as a parent would once it stops waiting for results.
   bool cancel_when_idle = false;
+  // Once root has returned (and its done has closed, when this run is to close it; with
+  // cancel_when_idle the run closes it as root returns: a returned parent waits for
+  // nothing), the fibers left get this many more steps to end, the second half of them
+  // (at least 16 per live fiber) under the fair schedule whatever fair_after_steps says;
+  // any still running then have leaked, as goleak says of goroutines running when a
+  // test returns: Verdict::still_running, instead of waiting for max_steps. 0: off.
+  std::uint64_t leak_window_steps = 5000;
   std::chrono::nanoseconds max_virtual_time = std::chrono::hours(24 * 365);
   bool trace = false;              // keep the event log in Outcome::events
   // Keep, for each choice, what it offered and what the steps after it touched
@@ -64,6 +71,7 @@ enum class Verdict {
   finished,              // every fiber ended
   quiescent,             // every live fiber is blocked for good: they leaked (or deadlocked)
   step_budget_exceeded,  // some fiber kept running: it never blocks and never checks done
+  still_running,         // root returned, yet fibers kept running (RunOptions::leak_window_steps)
   time_budget_exceeded,  // timers kept firing past max_virtual_time
   exception,             // an exception escaped a fiber that nobody joins
 };
@@ -82,6 +90,8 @@ struct Outcome {
   std::vector<sched::ChoiceDetail> choice_detail;  // with RunOptions::record_choice_detail
   std::uint64_t preemptions = 0;       // choices that differ from the non-preemptive default
   std::optional<std::uint64_t> cancelled_at_step;
+  std::optional<std::uint64_t> root_returned_at_step;  // when root's function returned
+  bool root_takes_done = true;  // false for a void() root: reports never mention its done
   std::chrono::nanoseconds virtual_time{0};
   std::string error;       // what() of the exception, for Verdict::exception
   std::string error_path;  // the fiber it escaped from
@@ -103,6 +113,13 @@ struct Outcome {
 // unwinds every fiber left so the next run starts clean.
 // `site` is reported as the root fiber's spawn site.
 Outcome run(const std::function<void(Done)>& root, const RunOptions& options = {},
+            std::source_location site = std::source_location::current());
+
+// The same for a root that takes no done (a test body ported from Go that uses
+// context.Background()): nothing closes a done, so the run checks that root returns
+// and every fiber it started ends. Throws std::invalid_argument when `options` asks
+// for a cancellation (cancel_at_step, cancel_at_time, cancel_when_idle).
+Outcome run(const std::function<void()>& root, const RunOptions& options = {},
             std::source_location site = std::source_location::current());
 
 // Runs fn on this thread's case thread (where run() executes without a hand-off).

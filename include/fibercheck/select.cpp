@@ -62,6 +62,67 @@ void trace_op(const SelectCase& c, Status st) {
            c.chan->describe(c.op) + " -> " + std::string(to_string(st)));
 }
 
+// One select alternative as an EventKind::select event names it.
+void append_case(std::string& s, const SelectCase& c) {
+  s += c.op == WaitOp::send ? "send on " : "recv on ";
+  if (c.chan == nullptr) {
+    s += "nil chan";
+    return;
+  }
+  s += "chan '";
+  s += c.chan->name();
+  s += "'";
+}
+
+// Records an EventKind::select event when the select ended without using a channel it
+// offered: `taken` is the case it took, n for done, -1 for its default and kTimeout
+// for its deadline. The leak report reads it to tell "nobody used this channel" from
+// "this fiber offered to use it and went another way".
+void trace_select(const SelectCase* cases, int n, const DoneState* ds, bool has_default, int taken,
+                  Status st) {
+  Runtime& rt = Runtime::get();
+  if (rt.run == nullptr || !rt.run->record_events || rt.run->events == nullptr) return;
+  const ChanBase* used = taken >= 0 && taken < n ? cases[taken].chan : nullptr;
+  bool left_one = false;
+  for (int i = 0; i < n && !left_one; ++i) left_one = cases[i].chan != nullptr && cases[i].chan != used;
+  if (!left_one) return;
+  std::string d = "{";
+  for (int i = 0; i < n; ++i) {
+    if (i) d += " or ";
+    append_case(d, cases[i]);
+  }
+  if (ds) d += (n ? " or done '" : "done '") + ds->name + "'";
+  if (has_default) d += " or default";
+  d += "} took ";
+  if (taken >= 0 && taken < n) {
+    append_case(d, cases[taken]);
+    if (st == Status::closed) d += " (closed)";
+  } else if (taken == n) {
+    d += "done '" + (ds ? ds->name : std::string()) + "'";
+  } else if (taken == kTimeout) {
+    d += "deadline";
+  } else {
+    d += "default";
+  }
+  FiberProps* p = current_fiber();
+  const std::uint64_t id = p ? p->id : 0;
+  // A polling loop repeats the same selects (a few of them, in turn): drop this one's
+  // previous copy when the fiber recorded only selects since, so the log keeps the
+  // latest one only. Looks back over a bounded number of events.
+  std::vector<Event>& ev = *rt.run->events;
+  constexpr std::size_t kLookBack = 64;
+  for (std::size_t back = 1; back <= kLookBack && back <= ev.size(); ++back) {
+    const Event& e = ev[ev.size() - back];
+    if (e.fiber != id) continue;
+    if (e.kind != EventKind::select) break;
+    if (e.detail == d) {
+      ev.erase(ev.end() - static_cast<std::ptrdiff_t>(back));
+      break;
+    }
+  }
+  rt.event(EventKind::select, id, std::move(d));
+}
+
 // What FiberInfo::last_op says about this operation; Chan's send/recv/try_ forms are
 // one-case selects.
 const char* op_verb(const SelectCase* cases, int n, bool has_default) {
@@ -88,6 +149,7 @@ SelectResult select_impl(const SelectCase* cases, int n, const Done* done, bool 
                          std::optional<std::int64_t> deadline) {
   DoneState* ds = done ? done->state() : nullptr;
   enter(op_verb(cases, n, has_default), op_name(cases, n, ds));
+  if (done) note_watch(ds);
   for (int i = 0; i < n; ++i)
     if (cases[i].chan) touch(cases[i].chan->name());
   LockSet locks;
@@ -107,16 +169,19 @@ SelectResult select_impl(const SelectCase* cases, int n, const Done* done, bool 
     int k = r[choose_case(static_cast<std::size_t>(nready))];
     if (k == n) {
       locks.unlock();
+      trace_select(cases, n, ds, has_default, n, Status::cancelled);
       return {-1, Status::cancelled};
     }
     Status st = complete_locked(cases[k]);
     locks.unlock();
     if (cases[k].status_out) *cases[k].status_out = st;
     trace_op(cases[k], st);
+    trace_select(cases, n, ds, has_default, k, st);
     return {k, st};
   }
   if (has_default) {
     locks.unlock();
+    trace_select(cases, n, ds, has_default, -1, Status::would_block);
     return {-1, Status::would_block};
   }
 
@@ -163,11 +228,18 @@ SelectResult select_impl(const SelectCase* cases, int n, const Done* done, bool 
   locks.unlock();
 
   if (fired == kUnwind) throw Unwind{};
-  if (fired == kTimeout) return {-1, Status::timeout};
-  if (fired == n) return {-1, Status::cancelled};
+  if (fired == kTimeout) {
+    trace_select(cases, n, ds, has_default, kTimeout, Status::timeout);
+    return {-1, Status::timeout};
+  }
+  if (fired == n) {
+    trace_select(cases, n, ds, has_default, n, Status::cancelled);
+    return {-1, Status::cancelled};
+  }
   Status st = nodes[static_cast<std::size_t>(fired)].result;
   if (cases[fired].status_out) *cases[fired].status_out = st;
   trace_op(cases[fired], st);
+  trace_select(cases, n, ds, has_default, fired, st);
   return {fired, st};
 }
 

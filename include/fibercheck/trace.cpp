@@ -14,6 +14,7 @@ const char* to_string(EventKind k) noexcept {
     case EventKind::exit: return "exit";
     case EventKind::timer: return "timer";
     case EventKind::unwind: return "unwind";
+    case EventKind::select: return "select";
   }
   return "?";
 }

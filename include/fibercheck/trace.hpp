@@ -7,7 +7,17 @@
 
 namespace fibercheck {
 
-enum class EventKind { spawn, block, wake, send, recv, close, cancel, exit, timer, unwind };
+enum class EventKind { spawn, block, wake, send, recv, close, cancel, exit, timer, unwind, select };
+// EventKind::select: a select (or a send, receive, try_send or try_recv, which are
+// one-case selects) that ended without using a channel it offered, because another of
+// its alternatives happened: what it offered, then the alternative it took,
+//   "{recv on chan 'results' or recv on chan 'extra' or done 'root'} took done 'root'"
+// Alternatives: "send|recv on chan 'NAME'", "send|recv on nil chan", "done 'NAME'",
+// "default"; what it took is one of them, a channel case followed by " (closed)" when
+// the channel was closed, or "deadline". A select that takes the case of its only
+// channel records no such event (its send or recv event says it all). A select repeated
+// by a fiber that recorded only selects in between (a polling loop) keeps only its
+// latest event, so polling cannot grow the log without bound.
 
 [[nodiscard]] const char* to_string(EventKind k) noexcept;
 

@@ -7,6 +7,7 @@
 #include <stdexcept>
 #include <typeinfo>
 
+#include "fibercheck/detail/done_state.hpp"
 #include "fibercheck/detail/scheduler.hpp"
 #include "fibercheck/yield.hpp"
 #include "fibercheck/sched/rng.hpp"
@@ -329,6 +330,23 @@ void sync_point(const char* verb, const std::string& name) {
   note_op(*p, verb, name);
   rt.sched->yield_point(*p);
   if (rt.run != nullptr && rt.run->record_detail) touch(name);
+}
+
+void note_watch(const DoneState* done) noexcept {
+  FiberProps* p = current_fiber();
+  if (p == nullptr) return;
+  if (done == nullptr) {
+    p->watched_never = true;
+    p->watched_raw = nullptr;
+    p->watched.reset();
+    return;
+  }
+  p->watched_never = false;
+  // The same state again, still alive: nothing to do (an expired one may have been
+  // replaced by a new state at the same address).
+  if (p->watched_raw == done && !p->watched.expired()) return;
+  p->watched = done->weak_from_this();
+  p->watched_raw = done;
 }
 
 void touch(const std::string& name) noexcept {

@@ -23,6 +23,7 @@ namespace fibercheck::detail {
 
 class Scheduler;
 class ScopeState;
+class DoneState;
 
 // Everything fibercheck knows about one fiber; owned by the fiber's Boost context.
 struct FiberProps final : boost::fibers::fiber_properties {
@@ -71,6 +72,12 @@ struct FiberProps final : boost::fibers::fiber_properties {
   std::array<RecentOp, 4> recent_ops;
   std::uint64_t op_clock = 0;
   std::uint8_t last_op = 0;  // the slot entered most recently
+  // The done signal it waited on or polled most recently (a select's done, Done::wait,
+  // Done::closed, sleep_for): what a loop that keeps running watches, for the report of
+  // a fiber still running after root returned. Weak: the fiber may let go of it.
+  std::weak_ptr<const DoneState> watched;
+  const DoneState* watched_raw = nullptr;
+  bool watched_never = false;  // it watched a Done that never closes (default-constructed)
   // Scheduler bookkeeping.
   bool in_ready = false;
   std::uint64_t ready_seq = 0;

@@ -22,6 +22,7 @@
 namespace fibercheck::detail {
 
 struct FiberProps;
+class DoneState;
 
 // The lock of every object a fiber can wait on (channel, done, scope, ...). Held only
 // for a few instructions and never across a switch, so Boost's spinlock (what Boost's
@@ -126,6 +127,9 @@ void enter(const char* verb, const std::string& name);
 // last operation and what the step touches, as enter() does, but never throws Unwind:
 // these operations run in destructors. Outside a run it costs one thread-local check.
 void sync_point(const char* verb, const std::string& name);
+// Records that the calling fiber waits on or polls `done` (nullptr: a Done that never
+// closes), for FiberInfo::watched_done. Cheap when it watches the same one again.
+void note_watch(const DoneState* done) noexcept;
 // Records, for a systematic explorer (RunState::record_detail), that the running step
 // touched the primitive called `name`, or something every step may depend on.
 void touch(const std::string& name) noexcept;

@@ -280,4 +280,20 @@ ExploreReport explore(const std::function<void(Done)>& root, const ExploreOption
       options);
 }
 
+ExploreReport explore(const std::function<void()>& root, const ExploreOptions& options,
+                      std::source_location site) {
+  ExploreOptions o = options;
+  o.cancellation_points = false;
+  return explore_attempts(
+      [&](const Attempt& a, Outcome& out) {
+        RunOptions ro;
+        ro.strategy = a.strategy;
+        ro.max_steps = o.max_steps;
+        ro.record_choice_detail = true;
+        out = run(root, ro, site);
+        return !out.clean();
+      },
+      o);
+}
+
 }  // namespace fibercheck::sched

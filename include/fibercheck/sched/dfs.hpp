@@ -113,4 +113,10 @@ using AttemptRunner = std::function<bool(const Attempt&, Outcome& out)>;
                                     const ExploreOptions& options = {},
                                     std::source_location site = std::source_location::current());
 
+// The same over a root that takes no done: no cancellation points (nothing can
+// cancel it); a run fails unless root returns and every fiber ends.
+[[nodiscard]] ExploreReport explore(const std::function<void()>& root,
+                                    const ExploreOptions& options = {},
+                                    std::source_location site = std::source_location::current());
+
 }  // namespace fibercheck::sched
