@@ -41,8 +41,11 @@ std::string without_since(const std::string& s) {
   return at == std::string::npos ? s : s.substr(0, at);
 }
 
+// A verdict that cuts fibers that keep running at some step: the step or time budget,
+// or the end of the leak window after root returned.
 bool budget(Verdict v) {
-  return v == Verdict::step_budget_exceeded || v == Verdict::time_budget_exceeded;
+  return v == Verdict::step_budget_exceeded || v == Verdict::time_budget_exceeded ||
+         v == Verdict::still_running;
 }
 
 // A fiber blocked leaving a scope, waiting for children that are themselves live.

@@ -39,11 +39,12 @@ struct FailureSignature {
 //  - A fiber blocked in "join of scope" is left out: it waits for children that are
 //    live themselves (and counted), and hoisting the leaking node out of its parents
 //    removes it.
-//  - Under a budget verdict (step or time) the run was cut at an arbitrary step: a
-//    fiber blocked only in the later half of the run (a loop on a timer, caught
-//    between two ticks) counts as running; one blocked since the first half is stuck
-//    and counts by what it waits on (a run cut by its step budget is fair from half
-//    its steps at the latest, RunOptions::fair_after_steps).
+//  - Under a budget verdict (the step or time budget, or still_running at the end of
+//    the leak window) the run was cut at an arbitrary step: a fiber blocked only in
+//    the later half of the run (a loop on a timer, caught between two ticks) counts
+//    as running; one blocked since the first half is stuck and counts by what it
+//    waits on (a run cut by its step budget is fair from half its steps at the
+//    latest, RunOptions::fair_after_steps).
 [[nodiscard]] FailureSignature coarse_signature(const Outcome& o);
 
 }  // namespace fibercheck::harness

@@ -143,6 +143,11 @@ TEST(FailureSignature, IsTheVerdictAndTheStuckFibersWithoutVolatileParts) {
   between.live.back().blocked_on.clear();
   EXPECT_NE(failure_signature(cut), failure_signature(between));
   EXPECT_EQ(coarse_signature(cut), coarse_signature(between)) << coarse_signature(cut).text();
+  // The end of the leak window after root returned cuts the same way.
+  Outcome window = cut, window_between = between;
+  window.verdict = window_between.verdict = Verdict::still_running;
+  EXPECT_EQ(coarse_signature(window), coarse_signature(window_between))
+      << coarse_signature(window).text();
   Outcome spinner_only = between;
   spinner_only.live.erase(spinner_only.live.begin());  // root/loader-2, stuck since step 17
   EXPECT_NE(coarse_signature(between), coarse_signature(spinner_only))
