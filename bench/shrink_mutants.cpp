@@ -1,7 +1,8 @@
 // shrink_mutants.cpp: how long shrinking takes. Each mutant kind is planted in a
 // random correct tree of about --size nodes (200), the case is caught as the
 // mutants suite catches it (fails_nearby over the schedules near its seed), and
-// then shrunk with the suite's shrinker to its minimal failing case.
+// then shrunk with the suite's shrinker to its minimal case that fails the same way
+// (the same coarse signature: a candidate failing otherwise is rejected).
 //
 // The clock covers shrink_case only (every candidate run included); finding the
 // failing case first is the `cases`/`leak` workload. The trees come from --seed
@@ -57,8 +58,8 @@ void shrink_mutants(const Options& o) {
       initial = c.topology.size();
       for (int r = 0; r < o.reps; ++r) {
         const Stamp t0 = stamp();
-        const h::CaseSpec small = h::shrink_case(
-            c, [](h::CaseSpec& x) { return h::fails_nearby(x, h::seeds_for(x.topology)); });
+        const h::CaseSpec small =
+            h::shrink_case(c, h::fails_nearby_like(h::case_signature(h::run_case(c), true)));
         seconds.push_back(ns_since(t0) * 1e-9);
         final_nodes = small.topology.size();
         if (!small.topology.has_mutant())

@@ -133,9 +133,10 @@ CheckResult check_kind(const std::string& kind, const CheckOptions& opt, std::si
   if (!failing) return r;
   r.ok = false;
   CaseSpec shrunk = *failing;
+  bool replayed = true;
   if (opt.shrink) {
     shrunk = shrink_case(shrunk, fails_like(shrunk));
-    shrunk = shrink_schedule(shrunk);
+    shrunk = shrink_schedule(shrunk, nullptr, nullptr, nullptr, &replayed);
   }
   const FailureReport f = report_failure(test.empty() ? r.name : test, expected_of(shrunk), shrunk);
   r.case_line = f.line;
@@ -148,7 +149,11 @@ CheckResult check_kind(const std::string& kind, const CheckOptions& opt, std::si
   r.report = "fibercheck: kind '" + kind + "' failed (base seed " + std::to_string(r.seed) +
              ", case " + std::to_string(r.cases_run) + ", tree shrunk from " +
              std::to_string(failing->topology.size()) + " to " +
-             std::to_string(shrunk.topology.size()) + " nodes)\n" + text;
+             std::to_string(shrunk.topology.size()) + " nodes" +
+             (replayed ? std::string()
+                       : "; schedule not shrunk: replaying its recorded choices did not give "
+                         "the same failing run, so the schedule found is kept") +
+             ")\n" + text;
   CaseSpec traced = shrunk;
   traced.trace = true;
   r.outcome = run_case(traced).run;

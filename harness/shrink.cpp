@@ -91,14 +91,17 @@ std::optional<Replay> failing_replay(const CaseSpec& c, std::vector<std::uint32_
 }  // namespace
 
 CaseSpec shrink_schedule(const CaseSpec& failing, ShrinkStats* stats,
-                         std::uint64_t* preemptions_before, std::uint64_t* preemptions_after) {
+                         std::uint64_t* preemptions_before, std::uint64_t* preemptions_after,
+                         bool* reproduced) {
   ShrinkStats local;
   ShrinkStats& st = stats ? *stats : local;
+  if (reproduced) *reproduced = false;
   CaseOutcome first = run_case(failing);
   if (first.clean()) return failing;
   const FailureSignature want = case_signature(first, false);
   std::optional<Replay> best = failing_replay(failing, first.run.choices, want, st);
   if (!best) return failing;  // not reproducible by replay: keep the original schedule
+  if (reproduced) *reproduced = true;
   if (preemptions_before) *preemptions_before = best->preemptions;
   auto accept = [&](std::vector<std::uint32_t> choices) {
     std::optional<Replay> r = failing_replay(best->spec, std::move(choices), want, st);

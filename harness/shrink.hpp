@@ -38,9 +38,13 @@ using FailsFn = std::function<bool(CaseSpec&)>;
 // as early as still fails. The result fails under the replay strategy, and every
 // step keeps the failure's signature (the same verdict and stuck fibers); when the
 // case does not fail the same way under replay, it is returned unchanged.
-// `preemptions_before`/`after`, when given, receive the counts.
+// `preemptions_before`/`after`, when given, receive the counts; `reproduced`, when
+// given, is false when the case came back unchanged because its run does not fail
+// (a run that is clean, whatever else its suite checks) or replaying its recorded
+// choices does not fail the same way, so a report can say why nothing shrank.
 [[nodiscard]] CaseSpec shrink_schedule(const CaseSpec& failing, ShrinkStats* stats = nullptr,
                                        std::uint64_t* preemptions_before = nullptr,
-                                       std::uint64_t* preemptions_after = nullptr);
+                                       std::uint64_t* preemptions_after = nullptr,
+                                       bool* reproduced = nullptr);
 
 }  // namespace fibercheck::harness

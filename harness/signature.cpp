@@ -41,20 +41,39 @@ std::string without_since(const std::string& s) {
   return at == std::string::npos ? s : s.substr(0, at);
 }
 
+// A verdict that cuts fibers that keep running at some step: the step or time budget,
+// or the end of the leak window after root returned.
+bool budget(Verdict v) {
+  return v == Verdict::step_budget_exceeded || v == Verdict::time_budget_exceeded ||
+         v == Verdict::still_running;
+}
+
+// A fiber blocked leaving a scope, waiting for children that are themselves live.
+bool joins_children(const FiberInfo& f) {
+  return !running(f) && f.blocked_on.rfind("join of scope ", 0) == 0;
+}
+
+// What a fiber does, for the coarse form (see coarse_signature in signature.hpp).
+std::string coarse_wait(const Outcome& o, const FiberInfo& f) {
+  if (running(f)) return "running";
+  // Cut by a budget, a fiber that blocked only in the later half of the run (a loop
+  // waiting on a timer, a pulse) was caught mid-loop: it counts as running.
+  if (budget(o.verdict) && f.blocked_since_step * 2 > o.steps) return "running";
+  return normalise(without_since(f.blocked_on), true);
+}
+
 FailureSignature make(const Outcome& o, bool coarse) {
   FailureSignature sig;
   sig.verdict = to_string(o.verdict);
   for (const FiberInfo& f : o.live) {
     if (coarse) {
-      const std::string who = !f.kind.empty() ? f.kind : normalise(f.name, false);
-      const std::string what = running(f) ? std::string("running")
-                                          : normalise(without_since(f.blocked_on), true);
-      sig.fibers.push_back(who + ": " + what);
+      if (!joins_children(f)) sig.fibers.push_back(coarse_wait(o, f));
     } else {
       sig.fibers.push_back(f.path + ": " + stable_wait(f));
     }
   }
   std::sort(sig.fibers.begin(), sig.fibers.end());
+  if (coarse) sig.fibers.erase(std::unique(sig.fibers.begin(), sig.fibers.end()), sig.fibers.end());
   return sig;
 }
 

@@ -29,8 +29,18 @@ std::optional<Failure> check_cancellation(std::uint64_t seed, const SuiteConfig&
   return Failure{"every fiber ends once the root's done closes", c};
 }
 
-bool fails_cancellation(CaseSpec& c, const SuiteConfig&) {
-  return fails_nearby(c, seeds_for(c.topology));
+bool fails_cancellation(CaseSpec& c, const SuiteConfig&, const FailureSignature& like) {
+  return fails_nearby(c, seeds_for(c.topology), &like);
+}
+
+FailureSignature run_signature(const CaseOutcome& o) { return case_signature(o, true); }
+
+// A completion case also fails when it ends clean but some value was lost or doubled:
+// that is part of which failure it is.
+FailureSignature completion_signature(const CaseOutcome& o) {
+  FailureSignature sig = case_signature(o, true);
+  if (!o.ledger_balanced()) sig.verdict += " + unbalanced channels";
+  return sig;
 }
 
 std::optional<Failure> check_completion(std::uint64_t seed, const SuiteConfig& cfg) {
@@ -45,9 +55,9 @@ std::optional<Failure> check_completion(std::uint64_t seed, const SuiteConfig& c
                  c};
 }
 
-bool fails_completion(CaseSpec& c, const SuiteConfig&) {
-  CaseOutcome o = run_case(c);
-  return !o.clean() || !o.ledger_balanced();
+bool fails_completion(CaseSpec& c, const SuiteConfig&, const FailureSignature& like) {
+  const CaseOutcome o = run_case(c);
+  return (!o.clean() || !o.ledger_balanced()) && completion_signature(o) == like;
 }
 
 std::optional<Failure> check_determinism(std::uint64_t seed, const SuiteConfig& cfg) {
@@ -76,7 +86,8 @@ std::optional<Failure> check_mutants(std::uint64_t seed, const SuiteConfig& cfg)
   CaseSpec c = draw_case(rng, planted);
   if (!fails_nearby(c, seeds_for(c.topology, 64)))
     return Failure{"the planted " + planted.plant + " is caught", c};
-  CaseSpec small = shrink_case(c, [&](CaseSpec& x) { return fails_nearby(x, seeds_for(x.topology)); });
+  // Every shrink keeps the failure found (fails_nearby made `c` the failing variant).
+  const CaseSpec small = shrink_case(c, fails_nearby_like(case_signature(run_case(c), true)));
   if (small.topology.size() <= 2 && small.topology.has_mutant()) return std::nullopt;
   return Failure{"the caught " + planted.plant + " shrinks to at most 2 nodes", small};
 }
@@ -100,12 +111,13 @@ std::optional<Failure> check_programs(std::uint64_t seed, const SuiteConfig& cfg
 
 }  // namespace
 
-bool fails_nearby(CaseSpec& c, int seeds) {
-  const auto fails_with_some_seed = [seeds](CaseSpec& x) {
+bool fails_nearby(CaseSpec& c, int seeds, const FailureSignature* like) {
+  const auto fails_with_some_seed = [seeds, like](CaseSpec& x) {
     for (int i = 0; i < seeds; ++i) {
       CaseSpec v = x;
       v.strategy.seed = x.strategy.seed + static_cast<std::uint64_t>(i);
-      if (!run_case(v).clean()) {
+      const CaseOutcome o = run_case(v);
+      if (!o.clean() && (like == nullptr || case_signature(o, true) == *like)) {
         x = std::move(v);
         return true;
       }
@@ -120,6 +132,12 @@ bool fails_nearby(CaseSpec& c, int seeds) {
   if (!fails_with_some_seed(late)) return false;
   c = std::move(late);
   return true;
+}
+
+FailsFn fails_nearby_like(FailureSignature like) {
+  return [like = std::move(like)](CaseSpec& c) {
+    return fails_nearby(c, seeds_for(c.topology), &like);
+  };
 }
 
 int seeds_for(const Topology& t, int dependent_seeds) {
@@ -138,17 +156,17 @@ const std::vector<Suite>& suites() {
   static const std::vector<Suite> all = {
       {"cancellation",
        "closing the root's done ends every fiber of any correct tree, at any cancellation point",
-       check_cancellation, fails_cancellation},
+       check_cancellation, fails_cancellation, run_signature},
       {"completion",
        "without cancellation, finite correct trees complete and deliver every value exactly once",
-       check_completion, fails_completion},
+       check_completion, fails_completion, completion_signature},
       {"mutants", "every mutant, planted anywhere, is caught and shrinks to at most 2 nodes",
-       check_mutants, nullptr},
+       check_mutants, nullptr, run_signature},
       {"determinism", "the same case gives the same trace hash twice in one process",
-       check_determinism, nullptr},
-      {"text-form", "the text form round-trips", check_text_form, nullptr},
+       check_determinism, nullptr, nullptr},
+      {"text-form", "the text form round-trips", check_text_form, nullptr, nullptr},
       {"programs", "the bundled example programs end clean or are reported leaking",
-       check_programs, nullptr},
+       check_programs, nullptr, nullptr},
   };
   return all;
 }

@@ -10,6 +10,8 @@
 #include <vector>
 
 #include "runner.hpp"
+#include "shrink.hpp"
+#include "signature.hpp"
 
 namespace fibercheck::harness {
 
@@ -30,8 +32,16 @@ struct Suite {
   std::string guarantee;  // the sentence it checks
   // Checks the case drawn from `case_seed`; a failure carries its case.
   std::optional<Failure> (*check)(std::uint64_t case_seed, const SuiteConfig& cfg);
-  // Whether a case still fails, for shrinking (nullptr: the suite does not shrink).
-  bool (*fails)(CaseSpec& c, const SuiteConfig& cfg);
+  // Whether a case still fails the same way, for shrinking (nullptr: the suite does not
+  // shrink its cases' trees): only a failure whose signature() is `like` counts, so a
+  // shrink never trades the failure found for another one. On success `c` may become
+  // the failing variant (another seed, a later cancellation).
+  bool (*fails)(CaseSpec& c, const SuiteConfig& cfg, const FailureSignature& like);
+  // "The same failure" for a case that ran as `o`: its coarse case signature
+  // (case_signature(o, true), shrink.hpp), plus whether every value sent was received
+  // where the suite checks that. nullptr: the suite's failures are not failing runs
+  // (determinism, text form), so a report shows the case as found, unshrunk.
+  FailureSignature (*signature)(const CaseOutcome& o);
 };
 
 [[nodiscard]] const std::vector<Suite>& suites();
@@ -40,8 +50,15 @@ struct Suite {
 // it: its own seed and the next `seeds - 1`, at its cancellation point and then,
 // if that finds nothing, with the root's done closed only once every fiber is
 // blocked (an early cancellation can end a tree before a planted leak starts).
-// On success `c` becomes the failing variant.
-bool fails_nearby(CaseSpec& c, int seeds);
+// On success `c` becomes the failing variant. With `like`, only a failure whose
+// coarse case signature (case_signature(o, true), shrink.hpp) equals *like counts.
+bool fails_nearby(CaseSpec& c, int seeds, const FailureSignature* like = nullptr);
+
+// The shrink predicate of the mutants suite: fails_nearby over seeds_for(c.topology)
+// schedules, counting only a failure with coarse case signature `like` (take it from
+// the run of the case found: case_signature(run_case(found), true)). A planted leak
+// then cannot shrink into, say, a step-budget overrun of the tree around it.
+[[nodiscard]] FailsFn fails_nearby_like(FailureSignature like);
 
 // How many seeds fails_nearby should try for `t`: 1, or more when a kind in it
 // leaks only under some schedules (TRAPS 16).

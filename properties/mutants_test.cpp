@@ -30,11 +30,15 @@ RC_GTEST_PROP(Mutants, CaughtMutantShrinksToAtMostTwoNodes, ()) {
   c.strategy = draw_schedule();
   c.cancel_step = *rc::gen::inRange<std::uint64_t>(0, 400);
   RC_PRE(harness::fails_nearby(c, harness::seeds_for(c.topology, 64)));
-  CaseSpec small = harness::shrink_case(
-      c, [&](CaseSpec& x) { return harness::fails_nearby(x, harness::seeds_for(x.topology)); });
+  // Every shrink keeps the failure found (`c` is now its failing variant).
+  const harness::FailureSignature found = harness::case_signature(harness::run_case(c), true);
+  CaseSpec small = harness::shrink_case(c, harness::fails_nearby_like(found));
   RC_TAG(kind);
+  const CaseOutcome o = harness::run_case(small);
+  if (harness::case_signature(o, true) != found)
+    RC_FAIL(failure("shrinking keeps the failure found (" + found.text() + ")", c,
+                    harness::run_case(c)));
   if (small.topology.size() > 2 || !small.topology.has_mutant()) {
-    CaseOutcome o = harness::run_case(small);
     RC_FAIL(failure("shrinks to at most 2 nodes with the " + kind + " kept, got " +
                         std::to_string(small.topology.size()),
                     small, o));

@@ -30,10 +30,19 @@ inline sched::StrategySpec draw_schedule() {
 
 // What was expected, what happened, the case as one line, and how to replay it
 // (harness/failure.hpp); with CI set, the case is also saved under the test's name.
+// The schedule is shrunk first, keeping the failure (shrink.hpp); when its recorded
+// choices do not fail the same way under replay, the message says the case is shown
+// as found.
 inline std::string failure(const std::string& expected, const CaseSpec& c, const CaseOutcome&) {
   const ::testing::TestInfo* t = ::testing::UnitTest::GetInstance()->current_test_info();
   const std::string name = t ? std::string(t->test_suite_name()) + "." + t->name() : "property";
-  return harness::report_failure(name, expected, harness::shrink_schedule(c)).text;
+  bool replayed = false;
+  const CaseSpec shrunk = harness::shrink_schedule(c, nullptr, nullptr, nullptr, &replayed);
+  const std::string note =
+      replayed ? std::string()
+               : "schedule not shrunk: replaying its recorded choices did not give the same "
+                 "failing run, so the case found is shown\n";
+  return note + harness::report_failure(name, expected, shrunk).text;
 }
 
 }  // namespace fibercheck::props

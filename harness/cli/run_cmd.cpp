@@ -31,26 +31,54 @@ struct Row {
   double seconds = 0;
 };
 
+// Prints the failure, shrunk when the suite's failures are failing runs. Every shrink
+// keeps the failure found (the suite's signature of it): a leak must not come back as,
+// say, a step-budget overrun of the tree around it. If the shrunk case does not fail
+// that way (a run that depends on something the case line does not fix), the report
+// says so and shows the case found first, not a different failure.
 void report(const harness::Suite& s, const harness::Failure& f, const harness::SuiteConfig& cfg) {
   std::printf("\nFAIL %s: %s\n", s.name.c_str(), s.guarantee.c_str());
   if (!f.spec) {
     std::printf("expected: %s\n", f.expected.c_str());
     return;
   }
+  const harness::CaseOutcome first = harness::run_case(*f.spec);
+  // Not a failing run (a round-trip or determinism failure, a mutant not caught):
+  // there is no failure to keep while shrinking, so the case is shown as found.
+  if (s.signature == nullptr || (first.clean() && s.fails == nullptr)) {
+    std::printf("%s", harness::report_failure(s.name, f.expected, *f.spec).text.c_str());
+    return;
+  }
+  const harness::FailureSignature found = s.signature(first);
   harness::CaseSpec shrunk = *f.spec;
   harness::ShrinkStats stats;
   if (s.fails) {
     shrunk = harness::shrink_case(
-        *f.spec, [&](harness::CaseSpec& c) { return s.fails(c, cfg); }, &stats);
+        *f.spec, [&](harness::CaseSpec& c) { return s.fails(c, cfg, found); }, &stats);
   }
   std::uint64_t before = 0, after = 0;
+  bool replayed = false;
   harness::ShrinkStats sched_stats;
-  shrunk = harness::shrink_schedule(shrunk, &sched_stats, &before, &after);
-  std::printf("shrunk from %zu to %zu nodes in %zu shrinks (%zu tried); schedule from %llu to %llu "
-              "preemptions in %zu more\n",
-              f.spec->topology.size(), shrunk.topology.size(), stats.accepted, stats.tried,
-              static_cast<unsigned long long>(before), static_cast<unsigned long long>(after),
-              sched_stats.accepted);
+  shrunk = harness::shrink_schedule(shrunk, &sched_stats, &before, &after, &replayed);
+  const harness::FailureSignature got = s.signature(harness::run_case(shrunk));
+  if (got != found) {
+    std::printf("not shrunk: the shrunk case does not fail as the case found first, so the "
+                "case found first is shown\n  found:  %s\n  shrunk: %s\n",
+                found.text().c_str(), got.text().c_str());
+    std::printf("%s", harness::report_failure(s.name, f.expected, *f.spec).text.c_str());
+    return;
+  }
+  std::printf("shrunk from %zu to %zu nodes in %zu shrinks (%zu tried); ",
+              f.spec->topology.size(), shrunk.topology.size(), stats.accepted, stats.tried);
+  if (replayed) {
+    std::printf("schedule from %llu to %llu preemptions in %zu more\n",
+                static_cast<unsigned long long>(before), static_cast<unsigned long long>(after),
+                sched_stats.accepted);
+  } else {
+    std::printf("schedule not shrunk: replaying its recorded choices did not give the same "
+                "failing run, so the schedule found is kept\n");
+  }
+  std::printf("same failure as found: %s\n", found.text().c_str());
   std::printf("%s", harness::report_failure(s.name, f.expected, shrunk).text.c_str());
 }
 
