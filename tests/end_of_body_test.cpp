@@ -86,6 +86,23 @@ TEST(EndOfBody, ALoopWatchingNothingSaysItWatchesNoDone) {
       fifo());
   ASSERT_EQ(out.verdict, Verdict::still_running) << out.summary();
   EXPECT_TRUE(contains(out.summary(), "watches no done signal")) << out.summary();
+  // yield() is where the spinning fiber is unwound: its thread is not parked.
+  EXPECT_TRUE(out.unreclaimed.empty()) << out.summary();
+}
+
+// The same for a loop that only asks a channel whether it is closed, or how full.
+TEST(EndOfBody, ALoopOnChannelQueriesIsReclaimed) {
+  Outcome out = run(
+      [](Done) {
+        Chan<int> c(1, "c");
+        go("spin", [c] {
+          while (!c.closed() && c.size() < 2) {
+          }
+        });
+      },
+      fifo());
+  ASSERT_EQ(out.verdict, Verdict::still_running) << out.summary();
+  EXPECT_TRUE(out.unreclaimed.empty()) << out.summary();
 }
 
 TEST(EndOfBody, EveryStrategyReportsTheLoopWithinTheWindow) {

@@ -163,12 +163,14 @@ class Chan {
   [[nodiscard]] std::size_t size() const {
     if (!state_) return 0;
     detail::sync_point("size() of chan", state_->name());
+    detail::check_unwind();  // a loop of queries alone is still reclaimable
     std::lock_guard<detail::ObjectLock> lk(state_->m);
     return state_->buffered_locked();
   }
   [[nodiscard]] bool closed() const {
     if (!state_) return false;
     detail::sync_point("closed() of chan", state_->name());
+    detail::check_unwind();  // a loop of queries alone is still reclaimable
     std::lock_guard<detail::ObjectLock> lk(state_->m);
     return state_->closed_locked();
   }

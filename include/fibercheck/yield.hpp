@@ -19,7 +19,8 @@
 namespace fibercheck {
 
 // A scheduling point: under a run the strategy may switch to any ready fiber, or fire a
-// pending timer, before the caller goes on.
+// pending timer, before the caller goes on. When the run reclaims a leaked fiber, its
+// next yield() unwinds it (like every primitive), so a loop of yields alone leaks no thread.
 void yield();
 
 // A value in [0, n) chosen by the run's strategy (see above). n must be at least 1

@@ -398,6 +398,9 @@ void yield() {
   if (rt.run != nullptr && rt.sched != nullptr) {
     static const std::string kYield;
     detail::sync_point("yield", kYield);
+    // A fiber spinning on yield() alone is unwound here when its run reclaims it;
+    // without this its case thread could only be parked.
+    detail::check_unwind();
     return;
   }
   boost::this_fiber::yield();
