@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "benches.hpp"
-#include "check.hpp"
+#include "fibercheck/harness/check.hpp"
 #include "fibercheck/chan.hpp"
 #include "fibercheck/clock.hpp"
 #include "fibercheck/select.hpp"

@@ -1,7 +1,7 @@
 // property_cases.cpp: property-test throughput: random correct trees of about
 // --size fibers, each generated, run under the random strategy with the root's
 // done closed at a random step, and checked to end with no fiber left, as the
-// cancellation property does (harness/suites.cpp).
+// cancellation property does (harness/src/explore/suites.cpp).
 //
 // The clock covers the whole case: drawing the topology, running it, unwinding
 // and checking the census. The first case seed is --seed (printed to stderr);
@@ -12,10 +12,10 @@
 #include <vector>
 
 #include "benches.hpp"
-#include "generate.hpp"
+#include "generate/generate.hpp"
 #include "measure.hpp"
-#include "runner.hpp"
-#include "text_form.hpp"
+#include "explore/runner.hpp"
+#include "model/text_form.hpp"
 
 namespace bench {
 

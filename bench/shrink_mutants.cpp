@@ -13,11 +13,11 @@
 #include <vector>
 
 #include "benches.hpp"
-#include "generate.hpp"
+#include "generate/generate.hpp"
 #include "measure.hpp"
-#include "runner.hpp"
-#include "shrink.hpp"
-#include "suites.hpp"
+#include "explore/runner.hpp"
+#include "explore/shrink.hpp"
+#include "explore/suites.hpp"
 
 namespace bench {
 

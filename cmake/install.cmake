@@ -8,14 +8,15 @@ include(CMakePackageConfigHelpers)
 
 set(FIBERCHECK_CMAKE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/fibercheck)
 
+# Only public headers: the runtime's include/ and the harness's include/ (both spell
+# <fibercheck/...>); src/ and harness/src/ stay private.
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/fibercheck DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}
   FILES_MATCHING PATTERN "*.hpp")
-# The harness's public headers; kinds/ and cli/ are its own insides.
-install(DIRECTORY ${PROJECT_SOURCE_DIR}/harness/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/fibercheck/harness
-  FILES_MATCHING PATTERN "*.hpp" PATTERN "kinds" EXCLUDE PATTERN "cli" EXCLUDE)
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/harness/include/fibercheck DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}
+  FILES_MATCHING PATTERN "*.hpp")
 
 target_include_directories(fibercheck_harness PUBLIC
-  $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}/fibercheck/harness>)
+  $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>)
 set_target_properties(fibercheck_harness PROPERTIES EXPORT_NAME harness)
 install(TARGETS fibercheck fibercheck_harness EXPORT fibercheckTargets
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}

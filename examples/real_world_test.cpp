@@ -9,7 +9,7 @@
 #include <utility>
 #include <vector>
 
-#include "check.hpp"
+#include "fibercheck/harness/check.hpp"
 #include "fibercheck/sched/dfs.hpp"
 #include "real_world/balancer_lock.hpp"
 #include "real_world/close_loop.hpp"

@@ -7,7 +7,7 @@
 #include <functional>
 #include <string>
 
-#include "check.hpp"
+#include "fibercheck/harness/check.hpp"
 #include "user_check/crawler.hpp"
 #include "user_check/pipeline.hpp"
 #include "user_check/replicated.hpp"

@@ -7,9 +7,9 @@
 #include <string>
 #include <vector>
 
-#include "check.hpp"
+#include "fibercheck/harness/check.hpp"
 #include "do_work.hpp"
-#include "gtest.hpp"
+#include "fibercheck/harness/gtest.hpp"
 #include "user_check/crawler.hpp"
 #include "user_check/pipeline.hpp"
 #include "user_check/replicated.hpp"

@@ -5,8 +5,8 @@
 #include <cstdlib>
 #include <string>
 
-#include "case_line.hpp"
-#include "text_form.hpp"
+#include "model/case_line.hpp"
+#include "model/text_form.hpp"
 
 namespace fibercheck::fuzz {
 

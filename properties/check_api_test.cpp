@@ -10,9 +10,9 @@
 #include <cstdlib>
 #include <string>
 
-#include "check.hpp"
+#include "fibercheck/harness/check.hpp"
 #include "fibercheck/fibercheck.hpp"
-#include "gtest.hpp"
+#include "fibercheck/harness/gtest.hpp"
 
 namespace {
 

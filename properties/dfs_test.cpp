@@ -4,10 +4,10 @@
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
 
-#include "explore.hpp"
-#include "rc_gen.hpp"
+#include "explore/explore.hpp"
+#include "generate/rc_gen.hpp"
 #include "support.hpp"
-#include "text_form.hpp"
+#include "model/text_form.hpp"
 
 namespace fibercheck::props {
 

@@ -1,5 +1,5 @@
-#include "shrink.hpp"
-#include "suites.hpp"
+#include "explore/shrink.hpp"
+#include "explore/suites.hpp"
 #include "support.hpp"
 
 namespace fibercheck::props {

@@ -31,7 +31,7 @@
 #include <string>
 #include <vector>
 
-#include "check.hpp"
+#include "fibercheck/harness/check.hpp"
 #include "fibercheck/fibercheck.hpp"
 #include "fibercheck/sched/rng.hpp"
 

@@ -1,5 +1,5 @@
 #include "support.hpp"
-#include "topology.hpp"
+#include "fibercheck/harness/topology.hpp"
 
 namespace fibercheck::props {
 

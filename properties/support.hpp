@@ -8,11 +8,11 @@
 
 #include <string>
 
-#include "case_line.hpp"
-#include "failure.hpp"
-#include "shrink.hpp"
-#include "rc_gen.hpp"
-#include "runner.hpp"
+#include "model/case_line.hpp"
+#include "report/failure.hpp"
+#include "explore/shrink.hpp"
+#include "generate/rc_gen.hpp"
+#include "explore/runner.hpp"
 
 namespace fibercheck::props {
 
@@ -29,7 +29,7 @@ inline sched::StrategySpec draw_schedule() {
 }
 
 // What was expected, what happened, the case as one line, and how to replay it
-// (harness/failure.hpp); with CI set, the case is also saved under the test's name.
+// (harness/src/report/failure.hpp); with CI set, the case is also saved under the test's name.
 // The schedule is shrunk first, keeping the failure (shrink.hpp); when its recorded
 // choices do not fail the same way under replay, the message says the case is shown
 // as found.

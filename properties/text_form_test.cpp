@@ -1,5 +1,5 @@
 #include "support.hpp"
-#include "text_form.hpp"
+#include "model/text_form.hpp"
 
 namespace fibercheck::props {
 

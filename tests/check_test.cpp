@@ -1,7 +1,7 @@
 // check(): a user's root over many schedules and cancellation points; failures
 // shrunk, reported with the fiber named, and replayed through FIBERCHECK_REPLAY;
 // sharding, time budget and RC_PARAMS.
-#include "check.hpp"
+#include "fibercheck/harness/check.hpp"
 
 #include <boost/fiber/condition_variable.hpp>
 #include <boost/fiber/fiber.hpp>
@@ -11,10 +11,10 @@
 #include <sstream>
 #include <string>
 
-#include "check_case.hpp"
+#include "check/check_case.hpp"
 #include "fibercheck/fibercheck.hpp"
-#include "gtest.hpp"
-#include "text_form.hpp"
+#include "fibercheck/harness/gtest.hpp"
+#include "model/text_form.hpp"
 
 namespace {
 

@@ -10,10 +10,10 @@
 #include <map>
 #include <string>
 
-#include "generate.hpp"
-#include "runner.hpp"
+#include "generate/generate.hpp"
+#include "explore/runner.hpp"
 #include "support.hpp"
-#include "text_form.hpp"
+#include "model/text_form.hpp"
 
 namespace fibercheck {
 namespace {

@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "fibercheck/census.hpp"
-#include "fibercheck/detail/done_state.hpp"
+#include "detail/done_state.hpp"
 #include "fibercheck/run.hpp"
 #include "support.hpp"
 

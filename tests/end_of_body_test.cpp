@@ -10,7 +10,7 @@
 
 #include "fibercheck/chan.hpp"
 #include "fibercheck/clock.hpp"
-#include "check.hpp"
+#include "fibercheck/harness/check.hpp"
 #include "fibercheck/run.hpp"
 #include "fibercheck/scope.hpp"
 #include "fibercheck/sched/dfs.hpp"

@@ -15,8 +15,8 @@
 #include <vector>
 
 #include "fibercheck/fibercheck.hpp"
-#include "kind.hpp"
-#include "runner.hpp"
+#include "fibercheck/harness/kind.hpp"
+#include "explore/runner.hpp"
 #include "support.hpp"
 
 namespace fibercheck {

@@ -7,7 +7,7 @@
 #include <boost/fiber/operations.hpp>
 
 #include "fibercheck/fibercheck.hpp"
-#include "gtest.hpp"
+#include "fibercheck/harness/gtest.hpp"
 
 namespace {
 

@@ -1,4 +1,4 @@
-// The leak listener (harness/gtest.hpp) in a real test binary: runs
+// The leak listener (fibercheck/harness/gtest.hpp) in a real test binary: runs
 // gtest_listener_helper as a child, with JUnit XML output, and reads what it did.
 #include <gtest/gtest.h>
 #include <sys/wait.h>

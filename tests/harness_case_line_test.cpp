@@ -4,9 +4,9 @@
 
 #include <string>
 
-#include "case_line.hpp"
-#include "runner.hpp"
-#include "text_form.hpp"
+#include "model/case_line.hpp"
+#include "explore/runner.hpp"
+#include "model/text_form.hpp"
 
 namespace fibercheck::harness {
 namespace {

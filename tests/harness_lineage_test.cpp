@@ -1,4 +1,4 @@
-// The leak report's sentences (harness/lineage.cpp), each checked on the report of a
+// The leak report's sentences (harness/src/report/lineage.cpp), each checked on the report of a
 // real run of a small program written with the public API: what it says about the
 // fiber left blocked, and about every other fiber that touched its channel.
 #include <gtest/gtest.h>
@@ -7,7 +7,7 @@
 #include <string>
 
 #include "fibercheck/fibercheck.hpp"
-#include "lineage.hpp"
+#include "report/lineage.hpp"
 
 namespace fibercheck::harness {
 namespace {

@@ -8,11 +8,11 @@
 #include <sstream>
 #include <string>
 
-#include "failure.hpp"
-#include "lineage.hpp"
-#include "picture.hpp"
-#include "runner.hpp"
-#include "text_form.hpp"
+#include "report/failure.hpp"
+#include "report/lineage.hpp"
+#include "report/picture.hpp"
+#include "explore/runner.hpp"
+#include "model/text_form.hpp"
 
 namespace fibercheck::harness {
 namespace {

@@ -3,12 +3,12 @@
 #include <gtest/gtest.h>
 
 #include "fibercheck/sched/rng.hpp"
-#include "generate.hpp"
-#include "runner.hpp"
-#include "shrink.hpp"
-#include "signature.hpp"
-#include "suites.hpp"
-#include "text_form.hpp"
+#include "generate/generate.hpp"
+#include "explore/runner.hpp"
+#include "explore/shrink.hpp"
+#include "explore/signature.hpp"
+#include "explore/suites.hpp"
+#include "model/text_form.hpp"
 
 namespace fibercheck::harness {
 namespace {

@@ -5,8 +5,8 @@
 #include <string>
 
 #include "fibercheck/sched/rng.hpp"
-#include "generate.hpp"
-#include "text_form.hpp"
+#include "generate/generate.hpp"
+#include "model/text_form.hpp"
 
 namespace fibercheck::harness {
 namespace {

@@ -8,10 +8,10 @@
 #include <string>
 #include <vector>
 
-#include "kind.hpp"
-#include "runner.hpp"
+#include "fibercheck/harness/kind.hpp"
+#include "explore/runner.hpp"
 #include "support.hpp"
-#include "text_form.hpp"
+#include "model/text_form.hpp"
 
 namespace fibercheck::harness {
 namespace {

@@ -7,11 +7,11 @@
 #include <string>
 #include <vector>
 
-#include "case_line.hpp"
-#include "generate.hpp"
-#include "kind.hpp"
-#include "runner.hpp"
-#include "text_form.hpp"
+#include "model/case_line.hpp"
+#include "generate/generate.hpp"
+#include "fibercheck/harness/kind.hpp"
+#include "explore/runner.hpp"
+#include "model/text_form.hpp"
 
 namespace fibercheck::harness {
 namespace {

@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
-#include "kind.hpp"
-#include "runner.hpp"
+#include "fibercheck/harness/kind.hpp"
+#include "explore/runner.hpp"
 #include "support.hpp"
 
 namespace fibercheck {

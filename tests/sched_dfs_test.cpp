@@ -11,15 +11,15 @@
 #include <string>
 #include <vector>
 
-#include "case_line.hpp"
-#include "explore.hpp"
+#include "model/case_line.hpp"
+#include "explore/explore.hpp"
 #include "fibercheck/chan.hpp"
 #include "fibercheck/mutex.hpp"
 #include "fibercheck/run.hpp"
 #include "fibercheck/scope.hpp"
 #include "fibercheck/sched/dfs.hpp"
 #include "fibercheck/select.hpp"
-#include "text_form.hpp"
+#include "model/text_form.hpp"
 
 namespace fibercheck {
 namespace {

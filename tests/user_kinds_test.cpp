@@ -9,14 +9,14 @@
 #include <string>
 #include <vector>
 
-#include "case_line.hpp"
-#include "check_kind.hpp"
-#include "cli_main.hpp"
-#include "generate.hpp"
-#include "gtest.hpp"
-#include "kind.hpp"
-#include "node_run.hpp"
-#include "text_form.hpp"
+#include "model/case_line.hpp"
+#include "fibercheck/harness/check_kind.hpp"
+#include "fibercheck/harness/cli_main.hpp"
+#include "generate/generate.hpp"
+#include "fibercheck/harness/gtest.hpp"
+#include "fibercheck/harness/kind.hpp"
+#include "fibercheck/harness/node_run.hpp"
+#include "model/text_form.hpp"
 
 namespace {
 

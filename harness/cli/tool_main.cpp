@@ -1,4 +1,0 @@
-// fibercheck: the command-line tool.
-#include "cli_main.hpp"
-
-int main(int argc, char** argv) { return fibercheck::cli_main(argc, argv); }

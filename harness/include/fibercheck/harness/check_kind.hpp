@@ -1,0 +1,24 @@
+// check_kind.hpp: check a kind you registered (kind.hpp register_kind) the way the
+// bundled kinds are checked: random trees of up to `max_nodes` nodes, each with
+// your kind planted somewhere among the built-in kinds, over random and PCT
+// schedules and cancellation points. Closing the root's done must end every fiber;
+// without cancellation (every 4th case, for finite kinds) the tree must complete
+// and every value sent must be received exactly once. A failure is shrunk (the
+// tree, then the schedule) and reported with its case line, which replays in this
+// binary with FIBERCHECK_REPLAY='<line>' (or through cli_main's `replay`).
+//
+//   TEST(MyKinds, BatcherEndsWhenDoneCloses) {
+//     EXPECT_TRUE(fibercheck::gtest::passed(fibercheck::harness::check_kind("batcher")));
+//   }
+#pragma once
+
+#include "fibercheck/harness/check.hpp"
+
+namespace fibercheck::harness {
+
+// CheckOptions as for check(); `max_nodes` bounds the trees. Throws
+// std::invalid_argument if no kind is named `kind`.
+[[nodiscard]] CheckResult check_kind(const std::string& kind, const CheckOptions& options = {},
+                                     std::size_t max_nodes = 12);
+
+}  // namespace fibercheck::harness

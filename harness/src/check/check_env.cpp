@@ -1,0 +1,152 @@
+// The environment check() reads: sharding, RC_PARAMS, and the test-name hook.
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <random>
+#include <stdexcept>
+#include <string>
+
+#include "fibercheck/harness/check.hpp"
+#include "fibercheck/sched/rng.hpp"
+
+namespace fibercheck {
+
+namespace {
+
+std::optional<std::uint64_t> env_number(const char* var) {
+  const char* v = std::getenv(var);
+  if (v == nullptr || *v == '\0') return std::nullopt;
+  const std::string s(v);
+  errno = 0;
+  char* end = nullptr;
+  const unsigned long long n = std::strtoull(s.c_str(), &end, 10);
+  if (s.find_first_not_of("0123456789") != std::string::npos || errno == ERANGE || *end != '\0')
+    throw std::invalid_argument(std::string(var) + "='" + s.substr(0, 40) +
+                                "' is not a whole number below 2^64");
+  return n;
+}
+
+std::uint64_t rc_number(const std::string& key, const std::string& v) {
+  if (v.empty() || v.size() > 20 || v.find_first_not_of("0123456789") != std::string::npos)
+    throw std::invalid_argument("RC_PARAMS: " + key + "='" + v.substr(0, 40) +
+                                "' is not a whole number (RC_PARAMS=\"seed=42 max_success=200\")");
+  errno = 0;
+  const unsigned long long n = std::strtoull(v.c_str(), nullptr, 10);
+  if (errno == ERANGE) throw std::invalid_argument("RC_PARAMS: " + key + " is not below 2^64");
+  return n;
+}
+
+// RC_PARAMS as key=value pairs separated by spaces; quoted values are kept whole.
+std::vector<std::pair<std::string, std::string>> rc_pairs(const std::string& s) {
+  std::vector<std::pair<std::string, std::string>> out;
+  std::size_t i = 0;
+  while (i < s.size()) {
+    while (i < s.size() && s[i] == ' ') ++i;
+    if (i >= s.size()) break;
+    const std::size_t eq = s.find('=', i);
+    const std::size_t sp = s.find(' ', i);
+    if (eq == std::string::npos || (sp != std::string::npos && sp < eq)) {
+      out.emplace_back(s.substr(i, sp == std::string::npos ? std::string::npos : sp - i), "");
+      i = sp == std::string::npos ? s.size() : sp;
+      continue;
+    }
+    std::string key = s.substr(i, eq - i), value;
+    std::size_t j = eq + 1;
+    const bool quoted = j < s.size() && s[j] == '"';
+    if (quoted) ++j;
+    for (; j < s.size(); ++j) {
+      if (quoted ? s[j] == '"' : s[j] == ' ') break;
+      if (s[j] == '\\' && j + 1 < s.size()) ++j;
+      value += s[j];
+    }
+    if (quoted && j < s.size()) ++j;
+    out.emplace_back(std::move(key), std::move(value));
+    i = j;
+  }
+  return out;
+}
+
+detail::TestNameFn g_test_name = nullptr;
+
+}  // namespace
+
+Shard shard_from_env() {
+  const auto total = env_number("GTEST_TOTAL_SHARDS");
+  const auto index = env_number("GTEST_SHARD_INDEX");
+  if (!total && !index) return {};
+  if (!total || !index)
+    throw std::invalid_argument(
+        "GTEST_TOTAL_SHARDS and GTEST_SHARD_INDEX must be set together (found only " +
+        std::string(total ? "GTEST_TOTAL_SHARDS" : "GTEST_SHARD_INDEX") + ")");
+  if (*total == 0 || *index >= *total)
+    throw std::invalid_argument("GTEST_SHARD_INDEX=" + std::to_string(*index) +
+                                " must be below GTEST_TOTAL_SHARDS=" + std::to_string(*total) +
+                                " (and the total at least 1)");
+  return {*index, *total};
+}
+
+std::uint64_t case_seed(std::uint64_t base_seed, std::uint64_t index) noexcept {
+  // SplitMix64's output is a bijection of its state, and the state steps by an odd
+  // constant, so distinct indices give distinct seeds: shards never share one.
+  return sched::Rng(base_seed + index * 0x9E3779B97F4A7C15ull).next();
+}
+
+double time_budget_from_env() {
+  const char* v = std::getenv("FIBERCHECK_TIME_BUDGET");
+  if (v == nullptr || *v == '\0') return 0;
+  char* end = nullptr;
+  errno = 0;
+  const double t = std::strtod(v, &end);
+  if (errno == ERANGE || *end != '\0' || !(t >= 0))
+    throw std::invalid_argument(std::string("FIBERCHECK_TIME_BUDGET='") +
+                                std::string(v).substr(0, 40) +
+                                "' is not a number of seconds (say FIBERCHECK_TIME_BUDGET=30)");
+  return t;
+}
+
+RcParams rc_params_from_env() {
+  RcParams p;
+  const char* v = std::getenv("RC_PARAMS");
+  if (v == nullptr) return p;
+  for (const auto& [key, value] : rc_pairs(v)) {
+    if (key == "seed") p.seed = rc_number(key, value);
+    if (key == "max_success") p.max_success = rc_number(key, value);
+  }
+  return p;
+}
+
+void shard_rc_params() {
+  const Shard shard = shard_from_env();
+  if (shard.total <= 1) return;
+  const char* v = std::getenv("RC_PARAMS");
+  std::string kept;
+  std::optional<std::uint64_t> seed;
+  for (const auto& [key, value] : rc_pairs(v ? v : "")) {
+    if (key == "seed") {
+      seed = rc_number(key, value);
+      continue;
+    }
+    std::string quoted;
+    for (char c : value)
+      quoted += (c == '"' || c == '\\') ? std::string("\\") + c : std::string(1, c);
+    kept += (kept.empty() ? "" : " ") + key + "=\"" + quoted + "\"";
+  }
+  if (!seed) seed = (std::uint64_t{std::random_device{}()} << 32) | std::random_device{}();
+  const std::uint64_t mixed = case_seed(*seed, shard.index);
+  const std::string params = kept + (kept.empty() ? "" : " ") + "seed=" + std::to_string(mixed);
+  std::fprintf(
+      stderr, "fibercheck: shard %llu of %llu: RapidCheck seed %llu (from base seed %llu)\n",
+      static_cast<unsigned long long>(shard.index), static_cast<unsigned long long>(shard.total),
+      static_cast<unsigned long long>(mixed), static_cast<unsigned long long>(*seed));
+  setenv("RC_PARAMS", params.c_str(), 1);
+}
+
+namespace detail {
+
+void set_test_name_provider(TestNameFn fn) noexcept { g_test_name = fn; }
+
+std::string current_test_name() { return g_test_name ? g_test_name() : std::string(); }
+
+}  // namespace detail
+
+}  // namespace fibercheck

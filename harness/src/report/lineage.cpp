@@ -1,0 +1,250 @@
+#include "report/lineage.hpp"
+
+#include <map>
+#include <set>
+#include <vector>
+
+namespace fibercheck::harness {
+
+namespace {
+
+// "recv on chan 'pipe#3' (cap 0, ...)" -> "pipe#3"; empty when no channel is named.
+std::string channel_in(const std::string& text, std::size_t from = 0) {
+  const std::size_t at = text.find("chan '", from);
+  if (at == std::string::npos) return "";
+  const std::size_t start = at + 6;
+  const std::size_t end = text.find('\'', start);
+  return end == std::string::npos ? "" : text.substr(start, end - start);
+}
+
+// Every channel named in a wait's or an event's text, in order, each once.
+std::vector<std::string> channels_in(const std::string& text) {
+  std::vector<std::string> out;
+  for (std::size_t at = 0;;) {
+    const std::size_t found = text.find("chan '", at);
+    if (found == std::string::npos) break;
+    std::string ch = channel_in(text, found);
+    at = found + 6 + ch.size() + 1;
+    bool seen = false;
+    for (const std::string& c : out) seen = seen || c == ch;
+    if (!seen) out.push_back(std::move(ch));
+  }
+  return out;
+}
+
+// "stage-1" -> "stage": fibers a node starts are named after its kind.
+std::string kind_of(const std::string& name) {
+  std::size_t dash = name.rfind('-');
+  if (dash == std::string::npos || dash + 1 == name.size()) return name;
+  for (std::size_t i = dash + 1; i < name.size(); ++i)
+    if (name[i] < '0' || name[i] > '9') return name;
+  return name.substr(0, dash);
+}
+
+struct FiberHistory {
+  std::string path;
+  std::optional<std::uint64_t> exited_at;
+};
+
+// What a fiber last did with a channel: used it (sent, received, or blocked on it),
+// or offered it in a select that then went another way.
+struct LastUse {
+  std::uint64_t step = 0;
+  bool departed = false;
+  bool several_channels = false;  // the select offered more than one channel
+  bool send = false;              // it offered to send on the channel (else to receive)
+  std::string took;               // what the select took instead, as the report says it
+};
+
+// An EventKind::select event's text, "{A or B or ...} took C", taken apart.
+struct SelectEvent {
+  std::vector<std::pair<std::string, bool>> offered;  // channel, whether a send
+  std::string took_channel;                           // the channel case it took, if any
+  std::string took;                                   // C, as the report says it
+};
+
+SelectEvent parse_select(const std::string& detail) {
+  SelectEvent s;
+  const std::size_t mid = detail.rfind("} took ");
+  if (detail.empty() || detail[0] != '{' || mid == std::string::npos) return s;
+  const std::string alts = detail.substr(1, mid - 1);
+  for (std::size_t at = 0;;) {
+    const std::size_t found = alts.find(" on chan '", at);
+    if (found == std::string::npos || found < 4) break;
+    const std::string ch = channel_in(alts, found);
+    s.offered.emplace_back(ch, alts.compare(found - 4, 4, "send") == 0);
+    at = found + 10 + ch.size() + 1;
+  }
+  std::string took = detail.substr(mid + 7);
+  if (took == "default") {
+    s.took = "its default case";
+  } else if (took == "deadline") {
+    s.took = "its deadline";
+  } else if (took.rfind("done '", 0) == 0) {
+    s.took = took;
+  } else {
+    // "recv on chan 'extra' (closed)" -> "recv on 'extra' (closed)"
+    s.took_channel = channel_in(took);
+    const std::size_t chan = took.find("chan '");
+    if (chan != std::string::npos) took.erase(chan, 5);
+    s.took = took;
+  }
+  return s;
+}
+
+// "#3 root/worker selected on 'results' and left at step 12 by done 'root' instead"
+std::string departure_text(const LastUse& u, const std::string& ch) {
+  std::string s = u.several_channels ? "selected on '" + ch + "'"
+                                     : std::string(u.send ? "tried to send on '" : "tried to receive on '") + ch + "'";
+  return s + " and left at step " + std::to_string(u.step) + " by " + u.took + " instead";
+}
+
+}  // namespace
+
+std::string lineage_report(const Outcome& o) {
+  if (o.live.empty()) return "";
+  std::map<std::uint64_t, FiberHistory> fibers;
+  // channel -> fiber -> what it last did with it (fiber 0: the run itself, whose
+  // timers send on the channels of after() and Ticker)
+  std::map<std::string, std::map<std::uint64_t, LastUse>> users;
+  std::map<std::string, std::uint64_t> done_closed;  // done name -> step
+  for (const Event& e : o.events) {
+    switch (e.kind) {
+      case EventKind::spawn: {
+        // The detail is the path, with " (plain boost fiber)" after it for plain fibers;
+        // a fiber's name may itself hold spaces.
+        static const std::string kPlain = " (plain boost fiber)";
+        std::string path = e.detail;
+        if (path.size() >= kPlain.size() && path.compare(path.size() - kPlain.size(), kPlain.size(), kPlain) == 0)
+          path.resize(path.size() - kPlain.size());
+        fibers[e.fiber].path = std::move(path);
+        break;
+      }
+      case EventKind::exit: fibers[e.fiber].exited_at = e.step; break;
+      case EventKind::send:
+      case EventKind::recv:
+      case EventKind::block:
+        for (const std::string& ch : channels_in(e.detail)) users[ch][e.fiber] = LastUse{e.step, false, false, false, ""};
+        break;
+      case EventKind::select: {
+        const SelectEvent s = parse_select(e.detail);
+        std::set<std::string> distinct;
+        for (const auto& [ch, send] : s.offered) distinct.insert(ch);
+        for (const auto& [ch, send] : s.offered) {
+          if (ch == s.took_channel) continue;  // its send or recv event says it used it
+          LastUse u{e.step, true, distinct.size() > 1, send, s.took};
+          users[ch][e.fiber] = std::move(u);
+        }
+        break;
+      }
+      case EventKind::close:
+        if (e.detail.rfind("done '", 0) == 0) {
+          std::string name = e.detail.substr(6, e.detail.size() - 7);
+          done_closed.emplace(name, e.step);
+        }
+        break;
+      default: break;
+    }
+  }
+  for (const FiberInfo& f : o.live) fibers[f.id].path = f.path;
+
+  // One line per leaked fiber; the grouping key leaves out what differs between
+  // copies of the same bug (the path and the step).
+  std::map<std::string, std::vector<std::string>> groups;
+  std::vector<std::string> order;
+  for (const FiberInfo& f : o.live) {
+    std::string line = f.path + " (" + kind_of(f.name) + ", spawned at " + f.site() + ") ";
+    const std::vector<std::string> chans = channels_in(f.blocked_on);
+    const bool blocked = f.state == FiberState::blocked;
+    if (blocked) {
+      line += "blocked in " + (f.blocked_on.empty() ? std::string("a wait") : f.blocked_on);
+      if (f.in_fibercheck_wait) {
+        // A lock's or a once's description already says since when another fiber
+        // holds it: say since when this one waits as a separate fact.
+        const bool has_since = f.blocked_on.find(" since step ") != std::string::npos;
+        line += (has_since ? "; waiting since step " : " since step ") +
+                std::to_string(f.blocked_since_step);
+      }
+    } else {
+      line += std::string(to_string(f.state));
+      if (!f.last_op.empty())
+        line += ", last op: " + f.last_op + " (" + std::to_string(f.op_count) + " times)";
+      // What could stop a fiber that never blocks: the done its loop checks.
+      line += "; " + watched_done_text(f);
+    }
+    std::string reason = kind_of(f.name) + "|" + f.blocked_on.substr(0, f.blocked_on.find(" on ")) +
+                         "|" + (chans.empty() ? "" : "chan");
+    for (const std::string& ch : chans) {
+      std::vector<std::string> others;
+      for (const auto& [id, use] : users[ch]) {
+        if (id == f.id) continue;
+        if (id == 0) {
+          others.push_back("a timer, last at step " + std::to_string(use.step));
+          continue;
+        }
+        const FiberHistory& h = fibers[id];
+        std::string who = "#" + std::to_string(id) + " " + h.path;
+        if (use.departed) {
+          who += " " + departure_text(use, ch) +
+                 (h.exited_at ? " and exited at step " + std::to_string(*h.exited_at)
+                              : std::string(" and is still alive"));
+        } else {
+          who += h.exited_at ? " exited at step " + std::to_string(*h.exited_at)
+                             : std::string(" is still alive");
+        }
+        others.push_back(std::move(who));
+      }
+      if (others.empty()) {
+        line += "; no other fiber ever used '" + ch + "'";
+      } else {
+        line += "; other fibers on '" + ch + "': ";
+        for (std::size_t i = 0; i < others.size(); ++i) line += (i ? ", " : "") + others[i];
+      }
+    }
+    if (!blocked && !f.done.empty() && f.watched_done == f.done) {
+      reason += "|running";  // the done it watches, said above, is the one it was given
+    } else if (!f.done.empty()) {
+      auto closed = done_closed.find(f.done);
+      line += "; done '" + f.done + "' ";
+      line += closed == done_closed.end() ? "never closed"
+                                          : "closed at step " + std::to_string(closed->second);
+      // A fiber joining its children cannot end before they do: it is stuck
+      // because of them, not because it ignored its done.
+      const bool joining = f.blocked_on.rfind("join of", 0) == 0;
+      // Watched means it waits on that very done; a wait on some other done does
+      // not count (were that one derived from it, it would have closed with it).
+      const bool watched = f.blocked_on.find("wait on done '" + f.done + "'") != std::string::npos;
+      if (joining) {
+        line += "; it waits for its children to end";
+      } else if (!blocked) {
+        // A fiber that keeps running may poll its done: nothing here says it does not.
+      } else if (watched) {
+        line += " and was watched";
+      } else {
+        line += " and was not watched";
+        const std::string other = "wait on done '";
+        if (const std::size_t at = f.blocked_on.find(other); at != std::string::npos) {
+          const std::size_t end = f.blocked_on.find('\'', at + other.size());
+          line += ": it waits on done '" +
+                  f.blocked_on.substr(at + other.size(), end - at - other.size()) + "' instead";
+        }
+      }
+      reason += !blocked ? "|running" : watched ? "|watched" : "|unwatched";
+    } else if (blocked) {
+      line += "; it was given no done signal at all";
+      reason += "|nodone";
+    }
+    if (!groups.count(reason)) order.push_back(reason);
+    groups[reason].push_back(line);
+  }
+  std::string s = std::to_string(o.live.size()) + " fiber(s) leaked";
+  s += order.size() > 1 ? ", for " + std::to_string(order.size()) + " reasons:\n" : ":\n";
+  for (const std::string& r : order) {
+    const auto& lines = groups[r];
+    if (lines.size() > 1) s += "  " + std::to_string(lines.size()) + " fibers alike:\n";
+    for (const std::string& l : lines) s += (lines.size() > 1 ? "    " : "  ") + l + "\n";
+  }
+  return s;
+}
+
+}  // namespace fibercheck::harness

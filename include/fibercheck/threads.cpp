@@ -1,9 +1,0 @@
-#include "fibercheck/threads.hpp"
-
-#include "fibercheck/detail/runtime.hpp"
-
-namespace fibercheck {
-
-void untracked_thread() noexcept { detail::Runtime::get().untracked = true; }
-
-}  // namespace fibercheck
