@@ -4,7 +4,8 @@
 // The seed's leak (Cox-Buday, "Concurrency in Go", ch. 4): a fiber ranges over a nil
 // channel that nobody writes, and its parent returns without waiting. goleak needs
 // retries with backoff to be sure (about 0.44 s); fibercheck sees the moment every
-// fiber is blocked (TRAPS 7). The clock covers the whole run() call: start, the
+// fiber is blocked (docs/boost-fiber-notes.md, 'Quiescence is observable'). The clock
+// covers the whole run() call: start, the
 // verdict, and unwinding the leaked fiber so the thread can run the next case.
 #include <string>
 #include <vector>

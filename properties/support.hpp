@@ -1,6 +1,6 @@
 // support.hpp: what every property suite shares: drawing a schedule and a
 // cancellation point as generated values (so RapidCheck's reproduce string
-// replays them, TRAPS 16), and the failure message every property prints.
+// replays them, not just the tree), and the failure message every property prints.
 #pragma once
 
 #include <gtest/gtest.h>

@@ -186,7 +186,9 @@ Outcome run_here(const RootBody& root, const RunOptions& opt, const std::source_
     throw std::logic_error("fibercheck::run: fibers from before the run are still alive:\n" +
                            format(census()));
   if (opt.stack_size < 16 * 1024)
-    throw std::invalid_argument("fibercheck::run: stack_size below 16 KiB crashes (TRAPS 10)");
+    throw std::invalid_argument(
+        "fibercheck::run: stack_size below 16 KiB crashes (a fiber's waits and unwinding use "
+        "about 6.5 KiB)");
 
   const bool takes_done = root.with_done != nullptr;
   if (!takes_done && (opt.cancel_at_step || opt.cancel_at_time || opt.cancel_when_idle))
@@ -380,8 +382,9 @@ bool spin_until(Pred pred) {
 }
 
 // A thread that runs cases. It installs fibercheck's scheduler before any fiber
-// exists on it (TRAPS 6). When a case leaves fibers that cannot be unwound, the
-// thread parks for good instead of returning (TRAPS 1) and the owner starts another.
+// exists on it (Boost never tells a scheduling algorithm of fibers created before it).
+// When a case leaves fibers that cannot be unwound, the thread parks for good instead
+// of returning (its exit would wait for them forever) and the owner starts another.
 // Jobs and results are handed over through atomics, each side spinning briefly
 // (spin_until) before it sleeps on the condition variable. The handover state is
 // shared with the thread: the owner may see a parked thread's result and let go of it

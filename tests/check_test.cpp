@@ -182,7 +182,8 @@ TEST(Check, ARootThatNeverFinishesWithoutCancellationFailsTheCompletionRun) {
       until_done));
 }
 
-// A plain Boost.Fiber wait cannot be unwound (TRAPS 2): still caught, reported as
+// A plain Boost.Fiber wait cannot be unwound (Boost.Fiber has no interruption): still
+// caught, reported as
 // unreclaimable, and the thread it parked does not stop later checks.
 TEST(Check, ALeakInAPlainBoostPrimitiveIsReportedUnreclaimable) {
   // Never destroyed: the fiber waiting on them stays parked for the life of the

@@ -72,7 +72,8 @@ struct FiberInfo {
 
 // Installs fibercheck's scheduler (FIFO, real clock) on the calling thread so that the
 // census also sees plain boost fibers there. Must run before any fiber exists on the
-// thread (TRAPS 6); calling it again is a no-op. fibercheck::run does not need it.
+// thread (a Boost scheduling algorithm never hears of fibers that already exist when it
+// is installed); calling it again is a no-op. fibercheck::run does not need it.
 void install();
 // True when fibercheck's scheduler is installed on this thread.
 [[nodiscard]] bool installed() noexcept;

@@ -7,7 +7,8 @@
 // channel closed, or a receive found it closed and drained), or cancelled (done
 // closed first; when both are possible at once, the choice is the scheduler's).
 // Move-only T is supported. Built on Boost.Fiber's spinlock and context wakers, not
-// Boost's channels (TRAPS 4). Safe across threads.
+// Boost's channels (which read freed memory after close() and take only power-of-two
+// buffer sizes). Safe across threads.
 //
 // Ordering: a value's construction happens before the receive that returns it.
 #pragma once

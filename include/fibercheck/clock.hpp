@@ -3,7 +3,8 @@
 //
 // Under fibercheck::run the clock is virtual: it starts at zero and jumps to the
 // next due timer when every fiber is blocked, so an hour of ticks takes
-// microseconds and a run's timing is part of its replayable trace (TRAPS 8).
+// microseconds and a run's timing is part of its replayable trace (Boost.Fiber's own
+// sleeps and timed waits use the real steady clock, which no scheduler can advance).
 // Elsewhere it is std::chrono::steady_clock.
 #pragma once
 

@@ -2,7 +2,8 @@
 //
 // A run executes on a fibercheck case thread (created on first use and reused),
 // because a fiber that cannot be reclaimed would otherwise hang the calling
-// thread at exit (TRAPS 1): such a thread is parked instead, and the next run gets
+// thread at exit (Boost.Fiber's scheduler waits for a blocked fiber forever when its
+// thread exits): such a thread is parked instead, and the next run gets
 // a new one. The same program, strategy, seed and options give the same steps,
 // choices and trace hash in every process.
 #pragma once
@@ -58,10 +59,12 @@ struct RunOptions {
   // Keep, for each choice, what it offered and what the steps after it touched
   // (Outcome::choice_detail): what the DFS explorer (sched/dfs.hpp) needs.
   bool record_choice_detail = false;
-  std::size_t stack_size = 64 * 1024;  // per fiber; at least 16 KiB (TRAPS 10)
+  // Per fiber; at least 16 KiB (a fiber's waits and unwinding alone use about 6.5 KiB).
+  std::size_t stack_size = 64 * 1024;
   // Guard-page stacks (protected_fixedsize_stack): a fiber that overflows its stack
   // kills the process with a line naming it, instead of corrupting memory. Costs two
-  // mappings a fiber (about 32k fibers at once at most, TRAPS 10). On by default in
+  // mappings a fiber (about 32k fibers at once at most, under the kernel's default limit
+  // of 65,530 mappings). On by default in
   // builds configured with -DFIBERCHECK_GUARD_PAGES=ON.
   bool guard_pages = kGuardPagesByDefault;
   std::string root_name = "root";

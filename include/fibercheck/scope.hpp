@@ -4,7 +4,8 @@
 // Leaving a scope without joining closes its done and then joins, so no child
 // outlives its scope. An exception escaping a child is captured and rethrown from
 // join() as a FiberError naming the child's path; every fiber fibercheck starts
-// goes through one wrapper, so nothing reaches std::terminate (TRAPS 3).
+// goes through one wrapper, so nothing reaches std::terminate (which Boost.Fiber calls
+// when an exception escapes a fiber's function).
 //
 // Ordering: everything a child did happens before join() returns.
 #pragma once

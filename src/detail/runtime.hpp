@@ -164,7 +164,8 @@ class Runtime {
   bool guard_pages = false;  // fibers get protected_fixedsize_stack (RunOptions::guard_pages)
   // Fibers started on this thread stay out of its registry (untracked_thread()).
   bool untracked = false;
-  // A run left fibers that cannot be unwound: this thread must never exit (TRAPS 1).
+  // A run left fibers that cannot be unwound: this thread must never exit (Boost.Fiber's
+  // scheduler would wait for them forever).
   bool poisoned = false;
 
   // Virtual time; the real steady clock outside a run.

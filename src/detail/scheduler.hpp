@@ -6,7 +6,8 @@
 // fibers ordered by id; each decision is a step, mixed into the trace hash, and
 // recorded when it had more than one option. The run's main context is parked
 // aside and resumed only when the run needs attention: every fiber is blocked
-// with no real timer pending (quiescence, TRAPS 7), the cancellation step is
+// with no real timer pending (quiescence: Boost's dispatcher then asks to suspend until
+// time_point::max()), the cancellation step is
 // reached, the step budget is spent, a fiber threw, or the strategy fires a pending
 // timer early (time jumps to its deadline while fibers are still runnable).
 #pragma once

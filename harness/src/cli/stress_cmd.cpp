@@ -442,7 +442,8 @@ int cmd_stress(const Args& a) {
                 static_cast<unsigned long long>(set.threads), algo,
                 static_cast<unsigned long long>(set.seed));
     std::fflush(stdout);
-    // Fibers still blocked would hang the pool threads at exit (TRAPS 1).
+    // Fibers still blocked would hang the pool threads at exit: Boost.Fiber's scheduler
+    // waits for them forever.
     std::_Exit(1);
   }
   std::printf(

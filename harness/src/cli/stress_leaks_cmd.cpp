@@ -2,7 +2,9 @@
 // bundled mutants, each reclaimed after its verdict), printing resident memory
 // after case 1,000 and at the end, so growth per case shows. --unreclaimable K
 // also plants K fibers blocked on a plain Boost primitive, each of which parks
-// its case thread for good (TRAPS 1, 2).
+// its case thread for good (such a fiber cannot be interrupted, and the thread could
+// not exit while it is blocked: docs/boost-fiber-notes.md, 'A blocked fiber cannot be
+// interrupted').
 #include <boost/fiber/condition_variable.hpp>
 #include <boost/fiber/mutex.hpp>
 #include <chrono>

@@ -61,7 +61,8 @@ bool fails_nearby(CaseSpec& c, int seeds, const FailureSignature* like = nullptr
 [[nodiscard]] FailsFn fails_nearby_like(FailureSignature like);
 
 // How many seeds fails_nearby should try for `t`: 1, or more when a kind in it
-// leaks only under some schedules (TRAPS 16).
+// leaks only under some schedules: a smaller tree changes the interleaving a seed gives
+// (docs/boost-fiber-notes.md, 'The schedule must be a generated value').
 [[nodiscard]] int seeds_for(const Topology& t, int dependent_seeds = 16);
 [[nodiscard]] const Suite* find_suite(const std::string& name);
 

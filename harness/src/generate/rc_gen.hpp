@@ -1,6 +1,8 @@
 // rc_gen.hpp: RapidCheck generators for topologies. Values come from
 // generate.hpp, seeded from RapidCheck's Random, and shrink with its hand-written
-// shrinks (hoist a subtree, drop a child, simplify parameters): TRAPS 15.
+// shrinks (hoist a subtree, drop a child, simplify parameters): a tree composed with
+// mapcat shrinks poorly (docs/boost-fiber-notes.md, 'Generating and shrinking trees
+// with RapidCheck').
 #pragma once
 
 #include <rapidcheck.h>

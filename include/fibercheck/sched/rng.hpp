@@ -1,8 +1,9 @@
 // rng.hpp: the one random source behind every seeded decision in fibercheck.
 //
 // SplitMix64: tiny, fast, and its output is fully specified, so a seed means the
-// same interleaving on every standard library (TRAPS 9: std::uniform_int_distribution
-// is not portable). Indices come from the raw 64-bit output by multiply-shift.
+// same interleaving on every standard library (std::uniform_int_distribution is not
+// portable: its output differs between standard libraries). Indices come from the raw
+// 64-bit output by multiply-shift.
 #pragma once
 
 #include <cstddef>

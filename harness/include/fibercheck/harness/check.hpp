@@ -19,7 +19,8 @@
 // event log, and prints the verdict, the report and the trace; other checks skip.
 //
 // Code blocked in fibercheck's primitives is unwound after each case; code blocked
-// on a plain boost::fibers primitive cannot be (TRAPS 2): the check still reports
+// on a plain boost::fibers primitive cannot be (Boost.Fiber has no way to interrupt
+// a blocked fiber): the check still reports
 // it (Outcome::unreclaimed), does not shrink it, and parks that case's thread.
 //
 // Environment (CI use): RC_PARAMS `seed=` and `max_success=` set the base seed and

@@ -16,7 +16,8 @@
 //   {fibercheck::gtest::ignore_name("metrics")}});
 // Every test that leaves a fiber fails with the census of what it left (each fiber
 // is reported once, by the test that started it). A fiber left at exit would hang the
-// process (TRAPS 1), so verify_test_main ends it with _Exit after the results (and
+// process (Boost.Fiber's scheduler waits for a blocked fiber forever when its thread
+// exits), so verify_test_main ends it with _Exit after the results (and
 // --gtest_output files) are written.
 //
 // Only the calling thread's fibers are seen: fibers fibercheck starts (Scope, go)
