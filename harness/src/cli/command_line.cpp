@@ -193,6 +193,13 @@ void check_arguments(const CLI::App& app) {
   throw UsageError(stray_argument(app, arg));
 }
 
+std::string usage_hint(const CLI::App& program) {
+  const std::vector<CLI::App*> chosen = program.get_subcommands();
+  if (chosen.empty()) return "(`" + program.get_name() + " --help` lists the commands)";
+  return "(`" + program.get_name() + " " + chosen.front()->get_name() +
+         " --help` lists its options)";
+}
+
 const CLI::App& chosen_command(const CLI::App& program) {
   const std::vector<CLI::App*> chosen = program.get_subcommands();
   if (chosen.empty()) throw UsageError(no_command(program));

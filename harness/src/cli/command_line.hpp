@@ -50,6 +50,10 @@ CLI::Option* add_switch(CLI::App& app, const std::string& flag, const std::strin
 // one that belongs to another command, or a stray argument.
 void check_arguments(const CLI::App& app);
 
+// Where to look after a mistake: "(`PROGRAM COMMAND --help` lists its options)" once a
+// command is chosen, else "(`PROGRAM --help` lists the commands)".
+[[nodiscard]] std::string usage_hint(const CLI::App& program);
+
 // The command chosen on `program`'s command line, with its arguments checked; throws
 // UsageError for a missing or unknown command and for arguments before the command.
 [[nodiscard]] const CLI::App& chosen_command(const CLI::App& program);

@@ -106,8 +106,7 @@ void print_usage_hint(const CLI::App& tool) {
     std::fputs(program_help(tool).c_str(), stderr);
     return;
   }
-  std::fprintf(stderr, "(`%s %s --help` lists its options)\n", tool.get_name().c_str(),
-               chosen.front()->get_name().c_str());
+  std::fprintf(stderr, "%s\n", usage_hint(tool).c_str());
 }
 
 }  // namespace
