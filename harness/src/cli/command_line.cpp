@@ -23,6 +23,11 @@ std::string join_names(const std::vector<std::string>& names) {
   return out;
 }
 
+// "run: " before what a command was given; nothing for a program's own arguments.
+std::string speaker(const CLI::App& app) {
+  return app.get_parent() == nullptr ? "" : app.get_name() + ": ";
+}
+
 bool takes_options(const CLI::App& app) {
   return !app.get_options([&app](const CLI::Option* o) { return o != app.get_help_ptr(); }).empty();
 }
@@ -40,17 +45,17 @@ std::vector<std::string> commands_taking(const CLI::App& app, const std::string&
 
 std::string misplaced_option(const CLI::App& app, const std::string& flag) {
   const std::vector<std::string> owners = commands_taking(app, flag);
-  if (owners.empty()) return app.get_name() + ": unknown option " + flag;
+  if (owners.empty()) return speaker(app) + "unknown option " + flag;
   return "option " + flag + " does not apply to " + app.get_name() +
          (takes_options(app) ? "" : ", which takes no options") + "; " + flag + " belongs to " +
          join_names(owners);
 }
 
-// `arg` left over after the command's own argument, if it takes one.
+// `arg` left over after the argument `app` takes, if it takes one.
 std::string stray_argument(const CLI::App& app, const std::string& arg) {
-  const std::string what = app.get_name() + ": unexpected argument '" + shown(arg) + "'";
-  const std::vector<const CLI::Option*> own =
-      app.get_options([](const CLI::Option* o) { return o->get_positional(); });
+  const std::string what = speaker(app) + "unexpected argument '" + shown(arg) + "'";
+  const std::vector<const CLI::Option*> own = app.get_options(
+      [](const CLI::Option* o) { return o->get_positional() && o->get_expected_max() == 1; });
   if (own.empty()) return what;
   return what + "; " + app.get_name() + " takes one " + own.front()->get_name(true) + ": " +
          own.front()->get_description();
@@ -195,6 +200,8 @@ void check_arguments(const CLI::App& app) {
 
 std::string usage_hint(const CLI::App& program) {
   const std::vector<CLI::App*> chosen = program.get_subcommands();
+  if (program.get_subcommands({}).empty())
+    return "(`" + program.get_name() + " --help` lists its options)";
   if (chosen.empty()) return "(`" + program.get_name() + " --help` lists the commands)";
   return "(`" + program.get_name() + " " + chosen.front()->get_name() +
          " --help` lists its options)";

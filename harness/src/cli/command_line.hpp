@@ -51,7 +51,8 @@ CLI::Option* add_switch(CLI::App& app, const std::string& flag, const std::strin
 void check_arguments(const CLI::App& app);
 
 // Where to look after a mistake: "(`PROGRAM COMMAND --help` lists its options)" once a
-// command is chosen, else "(`PROGRAM --help` lists the commands)".
+// command is chosen, else "(`PROGRAM --help` lists the commands)" (or its options,
+// for a program without commands).
 [[nodiscard]] std::string usage_hint(const CLI::App& program);
 
 // The command chosen on `program`'s command line, with its arguments checked; throws
