@@ -1,5 +1,6 @@
 #include "cli/command_line.hpp"
 
+#include <memory>
 #include <vector>
 
 #include "util/numbers.hpp"
