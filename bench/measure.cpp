@@ -7,8 +7,10 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <cstdlib>
 #include <stdexcept>
+#include <string_view>
+
+#include "util/numbers.hpp"
 
 namespace bench {
 
@@ -42,12 +44,13 @@ std::uint64_t rss_bytes() {
   const ssize_t got = ::read(fd, buf, sizeof buf - 1);
   ::close(fd);
   if (got <= 0) return 0;
-  buf[got] = '\0';
   // statm: size resident shared text lib data dt, in pages.
-  char* end = nullptr;
-  std::strtoull(buf, &end, 10);
-  const unsigned long long resident = std::strtoull(end, nullptr, 10);
-  return resident * static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
+  const std::string_view statm(buf, static_cast<std::size_t>(got));
+  const std::size_t from = statm.find(' ');
+  if (from == std::string_view::npos) return 0;
+  const std::string_view resident = statm.substr(from + 1, statm.find(' ', from + 1) - from - 1);
+  return fibercheck::numbers::parse_whole(resident).value *
+         static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
 }
 
 void release_free_memory() { ::malloc_trim(0); }

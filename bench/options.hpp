@@ -1,7 +1,7 @@
-// options.hpp: the command line of fibercheck_bench.
+// options.hpp: the command line of fibercheck_bench, on CLI11 like the fibercheck
+// tool: one command a measurement (and `all`), each taking only the sizes it uses.
 //
-//   fibercheck_bench <command> [--reps R] [--smoke] [--n N] [--values V]
-//                    [--depth D] [--stages S] [--size K] [--cases C] [--seed X] [--wall]
+//   fibercheck_bench <command> [--reps R] [--smoke] [--wall] [the command's sizes]
 //
 // Sizes left unset take each command's default, or a tiny size under --smoke.
 #pragma once
@@ -9,8 +9,13 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "fibercheck/sched/strategy.hpp"
+
+namespace CLI {
+class App;
+}  // namespace CLI
 
 namespace bench {
 
@@ -38,10 +43,19 @@ struct Options {
   }
 };
 
-// Parses argv; on a mistake returns false with a message in `error`.
-[[nodiscard]] bool parse_options(int argc, char** argv, Options& out, std::string& error);
+using Bench = void (*)(const Options&);
 
-// The usage text, with the list of commands.
-[[nodiscard]] std::string usage();
+// What a command line asks for: the options, and the measurements to run in order.
+struct Request {
+  Options options;
+  std::vector<Bench> benches;
+};
+
+// Declares every command and its options on `program`.
+void declare_commands(CLI::App& program);
+
+// The request of the command chosen on `program`'s parsed command line; a mistake
+// throws fibercheck::cli::UsageError.
+[[nodiscard]] Request read_request(const CLI::App& program);
 
 }  // namespace bench

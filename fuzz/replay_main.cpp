@@ -8,17 +8,17 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <csignal>
 #include <cstdint>
 #include <cstdio>
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <limits>
 #include <string>
 #include <vector>
 
+#include "cli/command_line.hpp"
 #include "fibercheck/sched/rng.hpp"
 #include "parse_target.hpp"
 
@@ -34,19 +34,56 @@ extern "C" void save_input(int) {
     [[maybe_unused]] auto n = ::write(fd, g_current.data(), g_current.size());
     ::close(fd);
   }
-  const char msg[] = "fuzz replay: the failing input is saved; rerun it with fibercheck_fuzz_replay on a folder holding it\n";
+  const char msg[] =
+      "fuzz replay: the failing input is saved; rerun it with fibercheck_fuzz_replay on a folder "
+      "holding it\n";
   [[maybe_unused]] auto n = ::write(2, msg, sizeof msg - 1);
   std::signal(SIGABRT, SIG_DFL);
   std::raise(SIGABRT);
 }
 
 // Tokens of both grammars, so mutations reach past the first key.
-const std::vector<std::string> kTokens = {
-    "fibercheck-case v1 ", "strategy=", "random", "fifo", "pct", "replay", "seed=", "choices=",
-    "pct-depth=", "cancel=", "none", "cancel-when-idle=", "max-steps=", "trace=", "topology=",
-    "fc1 ", "gen", "pipe", "merge", "tee", "fanout", "scope", "leak-recv-nil", "{", "}", "(",
-    ")", ",", "=", ".", "-", " ", "n=", "k=", "0", "1", "18446744073709551615",
-    "18446744073709551616", "-9223372036854775808", "99999999999999", "0123456789abcdef"};
+const std::vector<std::string> kTokens = {"fibercheck-case v1 ",
+                                          "strategy=",
+                                          "random",
+                                          "fifo",
+                                          "pct",
+                                          "replay",
+                                          "seed=",
+                                          "choices=",
+                                          "pct-depth=",
+                                          "cancel=",
+                                          "none",
+                                          "cancel-when-idle=",
+                                          "max-steps=",
+                                          "trace=",
+                                          "topology=",
+                                          "fc1 ",
+                                          "gen",
+                                          "pipe",
+                                          "merge",
+                                          "tee",
+                                          "fanout",
+                                          "scope",
+                                          "leak-recv-nil",
+                                          "{",
+                                          "}",
+                                          "(",
+                                          ")",
+                                          ",",
+                                          "=",
+                                          ".",
+                                          "-",
+                                          " ",
+                                          "n=",
+                                          "k=",
+                                          "0",
+                                          "1",
+                                          "18446744073709551615",
+                                          "18446744073709551616",
+                                          "-9223372036854775808",
+                                          "99999999999999",
+                                          "0123456789abcdef"};
 
 // The grammar's alphabet and some odd bytes; the literal's NUL counts as one more.
 constexpr char kBytes[] = "(){}=,.- 09az\n\r\t\x7f\x80\xff";
@@ -94,59 +131,86 @@ class Mutator {
   std::uint64_t state_;
 };
 
-[[noreturn]] void usage(const std::string& why) {
-  std::fprintf(stderr, "fibercheck_fuzz_replay: %s\nusage: fibercheck_fuzz_replay [--seed S] [--runs N] DIR...\n",
-               why.c_str());
-  std::exit(2);
+using fibercheck::cli::UsageError;
+
+void declare(CLI::App& program) {
+  fibercheck::cli::use_conventions(program);
+  program.description(
+      "fibercheck_fuzz_replay: checks the case-line and text-form parsers on every file of\n"
+      "the corpus folders, then on inputs mutated from them by a seeded generator; a broken\n"
+      "rule aborts with the input saved to fuzz-replay-crash-seed-S.");
+  program.add_option("DIR", "corpus folders: each regular file in them is an input")
+      ->type_name("")
+      ->expected(0, -1)
+      ->allow_extra_args();
+  fibercheck::cli::add_value(program, "--seed", "S", "seeds the mutations (default 1)");
+  fibercheck::cli::add_value(program, "--runs", "N", "mutated inputs to check (default 20000)");
+  program.footer(
+      "exit status: 0 every input was accepted and printed back, or rejected with a column\n"
+      "and what was expected; 2 bad input; a broken rule aborts (SIGABRT)");
 }
 
-std::uint64_t number(const char* s, const char* what) {
-  char* end = nullptr;
-  errno = 0;
-  const unsigned long long v = std::strtoull(s, &end, 10);
-  if (*s == '\0' || *s == '-' || *end != '\0' || errno == ERANGE)
-    usage(std::string(what) + " expects a whole number, not '" + s + "'");
-  return v;
+struct Settings {
+  std::uint64_t seed = 1;
+  std::uint64_t runs = 20000;
+  std::vector<std::string> dirs;
+};
+
+Settings settings_of(const CLI::App& program) {
+  fibercheck::cli::check_arguments(program);
+  Settings s;
+  constexpr std::uint64_t kMax = std::numeric_limits<std::uint64_t>::max();
+  s.seed = fibercheck::cli::whole(program, "--seed", 1, 0, kMax);
+  s.runs = fibercheck::cli::whole(program, "--runs", 20000, 0, kMax);
+  s.dirs = program.get_option("DIR")->results();
+  if (s.dirs.empty()) throw UsageError("give at least one corpus folder");
+  return s;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  std::uint64_t seed = 1, runs = 20000;
-  std::vector<std::filesystem::path> dirs;
-  for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    if ((a == "--seed" || a == "--runs") && i + 1 < argc) {
-      (a == "--seed" ? seed : runs) = number(argv[i + 1], argv[i]);
-      ++i;
-    } else if (a.rfind("--", 0) == 0) {
-      usage("unknown or incomplete option " + a);
-    } else {
-      dirs.emplace_back(a);
-    }
-  }
-  if (dirs.empty()) usage("give at least one corpus folder");
-
+// Every regular file of `dirs`, read whole, in the same order everywhere so that
+// seeds repeat.
+std::vector<std::string> read_corpus(const std::vector<std::string>& dirs) {
   std::vector<std::filesystem::path> files;
   for (const auto& d : dirs) {
     std::error_code ec;
     for (const auto& e : std::filesystem::directory_iterator(d, ec))
       if (e.is_regular_file()) files.push_back(e.path());
-    if (ec) usage("cannot list " + d.string() + ": " + ec.message());
+    if (ec) throw UsageError("cannot list " + d + ": " + ec.message());
   }
-  std::sort(files.begin(), files.end());  // the same order everywhere, so seeds repeat
+  std::sort(files.begin(), files.end());
   std::vector<std::string> corpus;
   for (const auto& f : files) {
     std::ifstream in(f, std::ios::binary);
     corpus.emplace_back(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
   }
-  if (corpus.empty()) usage("the corpus folders hold no files");
+  if (corpus.empty()) throw UsageError("the corpus folders hold no files");
+  return corpus;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App program{"", "fibercheck_fuzz_replay"};
+  Settings settings;
+  std::vector<std::string> corpus;
+  try {
+    declare(program);
+    if (!fibercheck::cli::parse(program, argc, argv)) return 0;  // --help
+    settings = settings_of(program);
+    corpus = read_corpus(settings.dirs);
+  } catch (const UsageError& e) {
+    std::fprintf(stderr, "fibercheck_fuzz_replay: %s\n%s\n", e.what(),
+                 fibercheck::cli::usage_hint(program).c_str());
+    return 2;
+  }
+  const std::uint64_t seed = settings.seed, runs = settings.runs;
 
   std::snprintf(g_crash_path, sizeof g_crash_path, "fuzz-replay-crash-seed-%llu",
                 static_cast<unsigned long long>(seed));
   std::signal(SIGABRT, save_input);
   std::printf("fuzz replay: seed %llu, %zu corpus inputs, %llu mutated inputs\n",
-              static_cast<unsigned long long>(seed), corpus.size(), static_cast<unsigned long long>(runs));
+              static_cast<unsigned long long>(seed), corpus.size(),
+              static_cast<unsigned long long>(runs));
   std::fflush(stdout);
   for (const std::string& c : corpus) {
     g_current = c;
@@ -157,7 +221,8 @@ int main(int argc, char** argv) {
     g_current = m.mutate(corpus[m.below(corpus.size())], corpus);
     fibercheck::fuzz::check_parsers(g_current);
   }
-  std::printf("fuzz replay: every input was accepted and printed back, or rejected with a column "
-              "and what was expected\n");
+  std::printf(
+      "fuzz replay: every input was accepted and printed back, or rejected with a column "
+      "and what was expected\n");
   return 0;
 }

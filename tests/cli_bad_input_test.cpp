@@ -1,7 +1,9 @@
 // The fibercheck tool on bad input: every rejection is a clear message on stderr
 // ("fibercheck: ..." saying what was wrong and what was expected) and exit status 2,
-// never a crash, a hang or an exit by signal. Runs the built binary, whose path
-// comes from CMake as FIBERCHECK_CLI.
+// never a crash, a hang or an exit by signal. And its help: --help on the program
+// and on every command, and --version, print to stdout and exit 0. Runs the built
+// binary, whose path comes from CMake as FIBERCHECK_CLI (and the project's version
+// as FIBERCHECK_VERSION).
 #include <fcntl.h>
 #include <spawn.h>
 #include <sys/stat.h>
@@ -114,15 +116,121 @@ void expect_rejected(const std::vector<std::string>& args, const std::vector<std
 
 const std::string kLine = "fibercheck-case v1 strategy=random seed=1 cancel=3 max-steps=2000 topology=";
 
+// Exit 0, the help on stdout naming each of `needles`, nothing on stderr.
+void expect_help(const std::vector<std::string>& args, const std::vector<std::string>& needles) {
+  const Result r = run_cli(args);
+  std::string shown;
+  for (const auto& a : args) shown += " " + a;
+  EXPECT_EQ(r.status, 0) << "fibercheck" << shown << "\nstderr: " << r.err;
+  EXPECT_EQ(r.err, "") << "fibercheck" << shown;
+  for (const auto& n : needles)
+    EXPECT_NE(r.out.find(n), std::string::npos)
+        << "fibercheck" << shown << "\nexpected '" << n << "' in stdout:\n"
+        << r.out;
+}
+
+struct CommandOptions {
+  std::string command;
+  std::vector<std::string> options;
+};
+
+// Every command the tool has, and everything it takes.
+const std::vector<CommandOptions> kCommands = {
+    {"run",
+     {"--cases", "--seed", "--strategy", "--suite", "--plant", "--size", "--time-budget",
+      "--preemptions", "--max-runs", "--no-reduction", "--topology", "With --strategy dfs"}},
+    {"replay", {"CASE", "--file", "--trace", "--dot", "--svg"}},
+    {"kinds", {}},
+    {"stress", {"--runs", "--threads", "--algo", "--seed", "--timeout"}},
+    {"stress-leaks", {"--cases", "--seed", "--unreclaimable"}},
+    {"help", {"COMMAND"}},
+};
+
+TEST(CliHelp, TheProgramsHelpListsEveryCommandAndEveryExitStatus) {
+  std::vector<std::string> needles = {"usage: fibercheck [OPTIONS] COMMAND",
+                                      "--help",
+                                      "--version",
+                                      "exit status:",
+                                      "  0  all held",
+                                      "  1  a failure",
+                                      "  2  bad input",
+                                      "  3  internal error"};
+  for (const auto& c : kCommands) needles.push_back("\n  " + c.command + " ");
+  for (const auto& args : std::vector<std::vector<std::string>>{{"--help"}, {"-h"}, {"help"}})
+    expect_help(args, needles);
+  EXPECT_EQ(run_cli({"--help"}).out, run_cli({"help"}).out);
+}
+
+TEST(CliHelp, EveryCommandsHelpExitsZeroAndNamesItsOptions) {
+  for (const auto& c : kCommands) {
+    std::vector<std::string> needles = c.options;
+    needles.push_back("usage: fibercheck " + c.command + " [OPTIONS]");
+    needles.push_back("exit status: 0");
+    expect_help({c.command, "--help"}, needles);
+    expect_help({c.command, "-h"}, needles);
+    if (c.command != "help") {
+      EXPECT_EQ(run_cli({"help", c.command}).out, run_cli({c.command, "--help"}).out);
+    }
+  }
+}
+
+TEST(CliHelp, TheVersionIsTheProjectsVersion) {
+  const Result r = run_cli({"--version"});
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "fibercheck " FIBERCHECK_VERSION "\n");
+  EXPECT_EQ(r.err, "");
+}
+
 TEST(CliBadInput, NoCommandPrintsUsage) { expect_rejected({}, {"missing command", "usage:"}); }
 
 TEST(CliBadInput, UnknownCommandAndFlagsAreNamed) {
-  expect_rejected({"frobnicate"}, {"unknown command 'frobnicate'", "usage:"});
+  expect_rejected({"frobnicate"}, {"unknown command 'frobnicate'", "usage:", "exit status:"});
+  expect_rejected({"help", "frobnicate"}, {"unknown command 'frobnicate'", "usage:"});
+  expect_rejected({"--bogus"}, {"unknown option --bogus", "usage:"});
   expect_rejected({"run", "--bogus"}, {"unknown option --bogus"});
   expect_rejected({"run", "--bogus=3"}, {"unknown option --bogus"});
   expect_rejected({"replay", "--trace=1", kLine + "fc1 gen"}, {"--trace", "takes no value"});
   expect_rejected({"kinds", "extra"}, {"unexpected argument 'extra'"});
   expect_rejected({"run", "stray"}, {"unexpected argument 'stray'"});
+  expect_rejected({"run", "kinds"}, {"unexpected argument 'kinds'"});
+  expect_rejected({"replay", "fibercheck-case", "v1", "strategy=random"},
+                  {"unexpected argument 'v1'", "quoted"});
+  expect_rejected({"run", "--strategy", "dfs", "--no-reduction=1"},
+                  {"--no-reduction", "takes no value"});
+}
+
+TEST(CliBadInput, AnOptionOfAnotherCommandIsNamedWithWhereItBelongs) {
+  expect_rejected({"kinds", "--seed", "5"},
+                  {"option --seed does not apply to kinds, which takes no options", "run"});
+  expect_rejected({"stress", "--cases", "5"}, {"option --cases does not apply to stress", "run"});
+  expect_rejected({"stress-leaks", "--threads", "2"},
+                  {"option --threads does not apply to stress-leaks", "belongs to stress"});
+  expect_rejected({"replay", "--seed", "1", kLine + "fc1 gen"},
+                  {"option --seed does not apply to replay"});
+  expect_rejected({"run", "--file", "case.txt"}, {"option --file does not apply to run", "replay"});
+  expect_rejected({"help", "--cases", "3"}, {"option --cases does not apply to help"});
+  expect_rejected({"--cases", "5", "run"}, {"'--cases' comes before the command run"});
+}
+
+TEST(CliBadInput, AnOptionOfRunsOtherModeIsNamedWithWhy) {
+  for (const std::vector<std::string>& dfs_only : {std::vector<std::string>{"--preemptions", "3"},
+                                                   {"--max-runs", "5"},
+                                                   {"--no-reduction"},
+                                                   {"--topology", "fc1 gen"}}) {
+    std::vector<std::string> args = {"run"};
+    args.insert(args.end(), dfs_only.begin(), dfs_only.end());
+    expect_rejected(args, {"option " + dfs_only[0] + " applies only to --strategy dfs"});
+    args.insert(args.begin() + 1, {"--strategy", "pct"});
+    expect_rejected(args, {"option " + dfs_only[0] + " applies only to --strategy dfs"});
+  }
+  expect_rejected({"run", "--strategy", "dfs", "--suite", "mutants"},
+                  {"--suite does not apply to --strategy dfs"});
+  expect_rejected({"run", "--strategy", "dfs", "--size", "13"}, {"--size", "expected 1 to 12"});
+}
+
+TEST(CliBadInput, AnOptionGivenTwiceIsRejected) {
+  expect_rejected({"run", "--cases", "1", "--cases", "2"}, {"option --cases is given 2 times"});
+  expect_rejected({"replay", "--file", "a", "--file", "b"}, {"option --file is given 2 times"});
 }
 
 TEST(CliBadInput, MissingArgumentsAreNamed) {
@@ -140,6 +248,22 @@ TEST(CliBadInput, NegativeHugeAndMalformedNumbersAreRejected) {
   expect_rejected({"run", "--size", "0"}, {"--size", "out of range"});
   expect_rejected({"run", "--cases", ""}, {"--cases", "not a whole number"});
   expect_rejected({"run", "--cases", "1e3"}, {"--cases", "not a whole number"});
+  expect_rejected({"run", "--cases", "-5"}, {"write it without a sign"});
+  expect_rejected({"run", "--cases", "+5"}, {"--cases", "not a whole number", "without a sign"});
+  for (const char* junk : {" 5", "5 ", "0x10", "5.0", "five", "5k", "\xd9\xa5"})
+    expect_rejected({"run", "--cases", junk},
+                    {"--cases", "not a whole number", "expected one from 1 to"});
+  expect_rejected({"run", "--time-budget", "1.5"}, {"--time-budget", "not a whole number"});
+  expect_rejected({"run", "--strategy", "dfs", "--preemptions", "11"},
+                  {"--preemptions", "expected 0 to 10"});
+  expect_rejected({"stress", "--threads", "1"}, {"--threads", "out of range; expected 2 to 64"});
+  expect_rejected({"stress", "--runs", "18446744073709551616"}, {"--runs", "out of range"});
+  expect_rejected({"stress", "--seed", "-1"}, {"--seed", "not a whole number"});
+  expect_rejected({"stress", "--algo", "fifo"},
+                  {"--algo", "expected work-stealing or shared-work"});
+  expect_rejected({"stress-leaks", "--unreclaimable", "1001"},
+                  {"--unreclaimable", "expected 0 to 1000"});
+  expect_rejected({"stress-leaks", "--cases", "0"}, {"--cases", "expected 1 to"});
   expect_rejected({"run", "--strategy", "replay"}, {"--strategy", "expected fifo, random"});
   expect_rejected({"run", "--plant", "stage"}, {"--plant", "not a mutant kind"});
   expect_rejected({"run", "--suite", "nope"}, {"--suite", "expected one of"});

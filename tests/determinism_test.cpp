@@ -14,6 +14,7 @@
 #include "explore/runner.hpp"
 #include "support.hpp"
 #include "model/text_form.hpp"
+#include "util/numbers.hpp"
 
 namespace fibercheck {
 namespace {
@@ -24,7 +25,13 @@ constexpr std::uint64_t kSeed = 77;
 std::uint64_t runs_wanted() {
   const char* env = std::getenv("FIBERCHECK_DETERMINISM_RUNS");
   if (env == nullptr || *env == '\0') return 200;
-  return std::strtoull(env, nullptr, 10);
+  const numbers::Whole runs = numbers::parse_whole(env);
+  if (!runs.ok()) {
+    ADD_FAILURE() << "FIBERCHECK_DETERMINISM_RUNS='" << std::string(env).substr(0, 40)
+                  << "' is not a whole number; running 200 instead";
+    return 200;
+  }
+  return runs.value;
 }
 
 // A 30-node random tree with a planted leak, cancelled at step 40, under the random

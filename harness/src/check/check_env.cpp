@@ -8,6 +8,7 @@
 
 #include "fibercheck/harness/check.hpp"
 #include "fibercheck/sched/rng.hpp"
+#include "util/numbers.hpp"
 
 namespace fibercheck {
 
@@ -17,23 +18,21 @@ std::optional<std::uint64_t> env_number(const char* var) {
   const char* v = std::getenv(var);
   if (v == nullptr || *v == '\0') return std::nullopt;
   const std::string s(v);
-  errno = 0;
-  char* end = nullptr;
-  const unsigned long long n = std::strtoull(s.c_str(), &end, 10);
-  if (s.find_first_not_of("0123456789") != std::string::npos || errno == ERANGE || *end != '\0')
+  const numbers::Whole n = numbers::parse_whole(s);
+  if (!n.ok())
     throw std::invalid_argument(std::string(var) + "='" + s.substr(0, 40) +
                                 "' is not a whole number below 2^64");
-  return n;
+  return n.value;
 }
 
 std::uint64_t rc_number(const std::string& key, const std::string& v) {
-  if (v.empty() || v.size() > 20 || v.find_first_not_of("0123456789") != std::string::npos)
+  const numbers::Whole n = numbers::parse_whole(v);
+  if (n.problem == numbers::Problem::too_large)
+    throw std::invalid_argument("RC_PARAMS: " + key + " is not below 2^64");
+  if (!n.ok())
     throw std::invalid_argument("RC_PARAMS: " + key + "='" + v.substr(0, 40) +
                                 "' is not a whole number (RC_PARAMS=\"seed=42 max_success=200\")");
-  errno = 0;
-  const unsigned long long n = std::strtoull(v.c_str(), nullptr, 10);
-  if (errno == ERANGE) throw std::invalid_argument("RC_PARAMS: " + key + " is not below 2^64");
-  return n;
+  return n.value;
 }
 
 // RC_PARAMS as key=value pairs separated by spaces; quoted values are kept whole.

@@ -7,8 +7,16 @@
 
 namespace fibercheck::cli {
 
-int cmd_kinds(const Args& a) {
-  if (!a.positional.empty()) throw UsageError("kinds: unexpected argument '" + a.positional[0].substr(0, 40) + "'");
+CLI::App* add_kinds(CLI::App& tool) {
+  CLI::App* kinds =
+      add_command(tool, "kinds",
+                  "list every kind with its parameters, children and description; mutants\n"
+                  "(kinds that leak on purpose) are marked");
+  kinds->footer("exit status: 0 listed, 2 bad input (kinds takes no options or arguments)");
+  return kinds;
+}
+
+int cmd_kinds(const CLI::App&) {
   for (const harness::KindInfo& k : harness::kinds()) {
     std::string sig = k.name;
     if (!k.params.empty()) {

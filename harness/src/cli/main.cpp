@@ -1,82 +1,132 @@
-// The fibercheck tool's commands behind fibercheck::cli_main (cli_main.hpp);
+// The fibercheck tool behind fibercheck::cli_main (cli_main.hpp): its command line,
+// one CLI11 subcommand a command, each with its own options (commands.hpp);
 // tool_main.cpp is the `fibercheck` executable.
 #include <cstdio>
 #include <string>
+#include <utility>
+#include <vector>
 
-#include "fibercheck/harness/cli_main.hpp"
 #include "cli/commands.hpp"
+#include "fibercheck/harness/cli_main.hpp"
 #include "report/failure.hpp"
+
+#ifndef FIBERCHECK_VERSION
+#error "FIBERCHECK_VERSION (the project's version) must be defined by the build"
+#endif
+
+namespace fibercheck::cli {
 
 namespace {
 
-const char* kUsage =
-    "usage: fibercheck <command> [options]\n"
-    "  run      check the property suites over random trees of the bundled kinds\n"
-    "           --cases N        cases a suite (default 500)\n"
-    "           --seed S         base seed (default 1; the same seed repeats the run)\n"
-    "           --strategy K     fifo | random | pct (default random) | dfs: explore every\n"
-    "                            schedule and cancellation point of --cases small trees\n"
-    "                            (--size default 3) within --preemptions P (default 2),\n"
-    "                            --max-runs R a tree (default 20000), --no-reduction;\n"
-    "                            --topology 'fc1 ...' explores that tree instead\n"
-    "           --suite NAME     cancellation | completion | mutants | determinism |\n"
-    "                            text-form | programs (default: all)\n"
-    "           --plant KIND     plant this mutant in every tree of the cancellation suite\n"
-    "                            (with --suite mutants: measure that mutant alone)\n"
-    "           --size N         trees of up to N nodes (default 30)\n"
-    "           --time-budget T  stop after T seconds and report the cases reached\n"
-    "  replay   CASE | --file F: rerun one case line exactly, check its trace hash, print\n"
-    "           the verdict and the leak report\n"
-    "           --trace          print the event log\n"
-    "           --dot F          write the fiber tree as Graphviz DOT to F\n"
-    "           --svg F          render it as SVG to F (needs graphviz)\n"
-    "  kinds    list every kind; mutants are marked\n"
-    "  stress   correct trees on a pool of threads under Boost's multi-thread scheduler\n"
-    "           (real races): closing done must end every fiber of every run\n"
-    "           --runs N         runs (default 10000)\n"
-    "           --threads T      threads in the pool, 2..64 (default 4)\n"
-    "           --algo A         work-stealing | shared-work (default work-stealing)\n"
-    "           --seed S         draws the trees and closers (default 1)\n"
-    "           --timeout T      seconds a run may take to end (default 10)\n"
-    "  stress-leaks  consecutive leaking cases in one process, printing resident memory\n"
-    "           --cases N        cases (default 10000)\n"
-    "           --unreclaimable K  also K cases that park their thread (default 0)\n"
-    "  help     this text\n"
-    "exit status: 0 all held (clean), 1 a failure (a leak), 2 bad input\n";
+constexpr const char* kExitStatus =
+    "exit status:\n"
+    "  0  all held: every property held, the case ran clean, every stress run ended\n"
+    "  1  a failure: a property failed; the case leaks, fails, or its trace differs from the\n"
+    "     line's; a stress run did not end or lost a value; a stress-leaks case did not leak\n"
+    "     or could not be unwound\n"
+    "  2  bad input: a missing or unknown command, an unknown option, an option that does not\n"
+    "     apply to the command or to its mode, a bad value, a malformed case line, a file\n"
+    "     that cannot be read or written\n"
+    "  3  internal error: fibercheck itself failed";
+
+using Runner = int (*)(const CLI::App&);
+using Commands = std::vector<std::pair<const CLI::App*, Runner>>;
+
+// The program's own help; App::help() would show the chosen command's instead.
+std::string program_help(const CLI::App& tool) {
+  return tool.get_formatter()->make_help(&tool, tool.get_name(), CLI::AppFormatMode::Normal);
+}
+
+const CLI::App* find_command(const CLI::App& tool, const std::string& name) {
+  for (const CLI::App* c : tool.get_subcommands({}))
+    if (c->get_name() == name) return c;
+  return nullptr;
+}
+
+CLI::App* add_help(CLI::App& tool) {
+  CLI::App* help = add_command(tool, "help", "print this help, or a command's: help COMMAND");
+  help->add_option("COMMAND", "the command whose options to list")->type_name("");
+  help->footer("exit status: 0 printed, 2 bad input (an unknown command)");
+  return help;
+}
+
+int cmd_help(const CLI::App& help) {
+  const CLI::App& tool = *help.get_parent();
+  const std::vector<std::string>& named = help.get_option("COMMAND")->results();
+  if (named.empty()) {
+    std::fputs(program_help(tool).c_str(), stdout);
+    return 0;
+  }
+  const CLI::App* command = find_command(tool, named.front());
+  if (command == nullptr || command == &help)
+    throw UsageError("help: unknown command '" + named.front().substr(0, 40) + "'");
+  std::fputs(command->help(tool.get_name()).c_str(), stdout);
+  return 0;
+}
+
+// Every command the tool has, declared on `tool`, with what runs it.
+Commands add_commands(CLI::App& tool) {
+  return {{add_run(tool), cmd_run},
+          {add_replay(tool), cmd_replay},
+          {add_kinds(tool), cmd_kinds},
+          {add_stress(tool), cmd_stress},
+          {add_stress_leaks(tool), cmd_stress_leaks},
+          {add_help(tool), cmd_help}};
+}
+
+void declare_program(CLI::App& tool) {
+  use_conventions(tool);
+  tool.description(
+      "fibercheck checks concurrent fiber code for leaks: property suites over random trees\n"
+      "of fiber kinds, case lines that replay a failure exactly, stress runs on real threads.");
+  tool.set_version_flag("--version", "fibercheck " FIBERCHECK_VERSION,
+                        "print the version (fibercheck " FIBERCHECK_VERSION ") and exit");
+  tool.require_subcommand(1);
+  tool.footer("`" + tool.get_name() + " COMMAND --help` lists the options of a command.\n\n" +
+              kExitStatus);
+}
+
+std::string program_name(int argc, char** argv) {
+  if (argc < 1 || argv[0] == nullptr) return "fibercheck";
+  const std::string self = argv[0];
+  return self.substr(self.rfind('/') + 1);
+}
+
+int run_command(const Commands& commands, const CLI::App& chosen) {
+  for (const auto& [app, run] : commands)
+    if (app == &chosen) return run(chosen);
+  throw std::logic_error("no runner for the command " + chosen.get_name());
+}
+
+// What follows a usage error: the program's help when no command was chosen,
+// else where the command's options are listed.
+void print_usage_hint(const CLI::App& tool) {
+  const std::vector<CLI::App*> chosen = tool.get_subcommands();
+  if (chosen.empty() || chosen.front()->get_name() == "help") {
+    std::fputs(program_help(tool).c_str(), stderr);
+    return;
+  }
+  std::fprintf(stderr, "%s\n", usage_hint(tool).c_str());
+}
 
 }  // namespace
 
+}  // namespace fibercheck::cli
+
 int fibercheck::cli_main(int argc, char** argv) {
   using namespace fibercheck::cli;
+  const std::string name = program_name(argc, argv);
   // Inside a user's binary, its case lines replay through that binary.
-  if (argc > 0 && argv[0] != nullptr) {
-    const std::string self = argv[0];
-    if (self.substr(self.rfind('/') + 1) != "fibercheck") harness::set_replay_command(self + " replay");
-  }
+  if (name != "fibercheck") harness::set_replay_command(std::string(argv[0]) + " replay");
+  CLI::App tool{"", name};
   try {
-    Args a = parse_args(argc, argv,
-                        {"cases", "seed", "strategy", "suite", "plant", "size", "time-budget", "file", "dot", "svg",
-                         "runs", "threads", "algo", "timeout", "unreclaimable",
-                         "preemptions", "max-runs", "topology"},
-                        {"trace", "no-reduction"});
-    if (a.command == "run") return cmd_run(a);
-    if (a.command == "replay") return cmd_replay(a);
-    if (a.command == "kinds") return cmd_kinds(a);
-    if (a.command == "stress") return cmd_stress(a);
-    if (a.command == "stress-leaks") return cmd_stress_leaks(a);
-    if (a.command == "help" || a.command == "--help" || a.command == "-h") {
-      std::fputs(kUsage, stdout);
-      return 0;
-    }
-    throw UsageError("unknown command '" + a.command.substr(0, 40) + "'");
+    declare_program(tool);
+    const Commands commands = add_commands(tool);
+    if (!parse(tool, argc, argv)) return 0;  // --help or --version
+    return run_command(commands, chosen_command(tool));
   } catch (const UsageError& e) {
     std::fprintf(stderr, "fibercheck: %s\n", e.what());
-    if (argc < 2 || std::string(e.what()).rfind("unknown command", 0) == 0 ||
-        std::string(e.what()) == "missing command") {
-      std::fputs(kUsage, stderr);
-    } else {
-      std::fputs("(`fibercheck help` lists the commands and options)\n", stderr);
-    }
+    print_usage_hint(tool);
     return 2;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "fibercheck: internal error: %s\n", e.what());

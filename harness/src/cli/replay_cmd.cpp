@@ -42,20 +42,41 @@ std::string read_first_line(const std::string& path) {
   return line;
 }
 
+// The case line to replay, from the command line or the first line of --file, and
+// where it came from.
+std::pair<std::string, std::string> case_line(const CLI::App& replay) {
+  const std::vector<std::string>& lines = replay.get_option("CASE")->results();
+  if (const auto file = text(replay, "--file")) {
+    if (!lines.empty()) throw UsageError("replay: give a case line or --file, not both");
+    return {read_first_line(*file), file->substr(0, 200)};
+  }
+  if (lines.size() != 1) throw UsageError("replay: expected one case line (quote it) or --file F");
+  return {lines.front(), "the case line"};
+}
+
 }  // namespace
 
-int cmd_replay(const Args& a) {
-  std::string line;
-  std::string origin = "the case line";
-  if (auto it = a.options.find("file"); it != a.options.end()) {
-    if (!a.positional.empty()) throw UsageError("replay: give a case line or --file, not both");
-    line = read_first_line(it->second);
-    origin = it->second.substr(0, 200);
-  } else {
-    if (a.positional.size() != 1)
-      throw UsageError("replay: expected one case line (quote it) or --file F");
-    line = a.positional[0];
-  }
+CLI::App* add_replay(CLI::App& tool) {
+  CLI::App* replay =
+      add_command(tool, "replay",
+                  "rerun one case line exactly: print its verdict and leak report, and check\n"
+                  "that the run has the trace hash the line recorded");
+  replay->add_option("CASE", "the case line, quoted: 'fibercheck-case v1 ...'")->type_name("");
+  add_value(*replay, "--file", "F", "read the case line from the first line of F instead");
+  add_switch(*replay, "--trace", "print the event log");
+  add_value(*replay, "--dot", "F", "write the fiber tree as Graphviz DOT to F");
+  add_value(*replay, "--svg", "F", "render it as SVG to F (needs graphviz)");
+  replay->footer(
+      "exit status: 0 the case ran clean, 1 it leaks or failed, or its trace differs from\n"
+      "the one the line recorded, 2 bad input (a malformed case line: the column and what\n"
+      "was expected), 3 internal error\n"
+      "example: fibercheck replay 'fibercheck-case v1 strategy=random seed=1 cancel=3 "
+      "max-steps=2000 topology=fc1 leak-recv-nil'");
+  return replay;
+}
+
+int cmd_replay(const CLI::App& replay) {
+  const auto [line, origin] = case_line(replay);
   if (line.size() > kMaxLine) throw UsageError("replay: the case line is over 1 MiB");
   harness::ParsedCase pc;
   try {
@@ -69,17 +90,17 @@ int cmd_replay(const Args& a) {
   std::printf("verdict: %s\n%s\n", to_string(o.verdict), o.run.summary().c_str());
   if (!o.run.live.empty()) std::printf("%s", harness::lineage_report(o.run).c_str());
   if (!o.ledger_balanced()) std::printf("unbalanced channels:\n%s", o.ledger_report().c_str());
-  if (a.options.count("trace")) std::printf("trace:\n%s", format(o.run.events).c_str());
+  if (given(replay, "--trace")) std::printf("trace:\n%s", format(o.run.events).c_str());
   const std::string dot = harness::to_dot(o.run);
-  if (auto it = a.options.find("dot"); it != a.options.end()) {
-    std::ofstream out(it->second);
-    if (!(out << dot)) throw UsageError("replay: cannot write '" + it->second.substr(0, 200) + "'");
-    std::printf("wrote %s\n", it->second.c_str());
+  if (const auto path = text(replay, "--dot")) {
+    std::ofstream out(*path);
+    if (!(out << dot)) throw UsageError("replay: cannot write '" + path->substr(0, 200) + "'");
+    std::printf("wrote %s\n", path->c_str());
   }
-  if (auto it = a.options.find("svg"); it != a.options.end()) {
-    std::string why = harness::render_svg(dot, it->second);
+  if (const auto path = text(replay, "--svg")) {
+    std::string why = harness::render_svg(dot, *path);
     if (!why.empty()) throw UsageError("replay: --svg: " + why);
-    std::printf("wrote %s\n", it->second.c_str());
+    std::printf("wrote %s\n", path->c_str());
   }
   if (pc.trace_hash && *pc.trace_hash != o.run.trace_hash) {
     std::printf(

@@ -82,46 +82,114 @@ void report(const harness::Suite& s, const harness::Failure& f, const harness::S
   std::printf("%s", harness::report_failure(s.name, f.expected, shrunk).text.c_str());
 }
 
-}  // namespace
+std::string suite_names(const char* separator) {
+  std::string names;
+  for (const harness::Suite& s : harness::suites())
+    names += (names.empty() ? "" : separator) + s.name;
+  return names;
+}
 
-int cmd_run(const Args& a) {
-  harness::SuiteConfig cfg;
-  const std::uint64_t cases = number_option(a, "cases", 500, 1, 100000000);
-  const std::uint64_t seed = number_option(a, "seed", 1, 0, UINT64_MAX);
-  const double budget = static_cast<double>(number_option(a, "time-budget", 0, 0, 10000000));
-  cfg.max_nodes = number_option(a, "size", 30, 1, 5000);
-  if (auto it = a.options.find("strategy"); it != a.options.end() && it->second == "dfs")
-    return cmd_run_dfs(a);
-  if (auto it = a.options.find("strategy"); it != a.options.end()) {
-    if (!sched::parse_strategy_kind(it->second, cfg.strategy) ||
-        cfg.strategy == sched::StrategyKind::replay)
-      throw UsageError("option --strategy: '" + it->second.substr(0, 40) +
+// The options of the dfs group explore schedules; sampling one schedule a case
+// has no use for them.
+void reject_dfs_options(const CLI::App& run) {
+  for (const char* flag : {"--preemptions", "--max-runs", "--no-reduction", "--topology"}) {
+    if (given(run, flag))
+      throw UsageError(std::string("option ") + flag +
+                       " applies only to --strategy dfs, which explores every schedule; add "
+                       "--strategy dfs or drop " +
+                       flag);
+  }
+}
+
+sched::StrategyKind sampling_strategy(const CLI::App& run) {
+  sched::StrategyKind kind = sched::StrategyKind::random;
+  if (const auto name = text(run, "--strategy")) {
+    if (!sched::parse_strategy_kind(*name, kind) || kind == sched::StrategyKind::replay)
+      throw UsageError("option --strategy: '" + name->substr(0, 40) +
                        "' is not a strategy; expected fifo, random, pct or dfs");
   }
-  std::vector<const harness::Suite*> chosen;
-  if (auto it = a.options.find("plant"); it != a.options.end()) {
-    const harness::KindInfo* k = harness::find_kind(it->second);
-    if (k == nullptr || !k->mutant)
-      throw UsageError("option --plant: '" + it->second.substr(0, 40) +
-                       "' is not a mutant kind; `fibercheck kinds` marks them");
-    cfg.plant = it->second;
+  return kind;
+}
+
+std::vector<const harness::Suite*> chosen_suites(const CLI::App& run, harness::SuiteConfig& cfg) {
+  const std::optional<std::string> suite = text(run, "--suite");
+  if (given(run, "--plant")) {
+    cfg.plant = mutant_to_plant(run);
     // With --suite mutants it measures that one mutant: caught, and shrunk small.
-    const auto suite = a.options.find("suite");
-    const bool mutants = suite != a.options.end() && suite->second == "mutants";
-    chosen.push_back(harness::find_suite(mutants ? "mutants" : "cancellation"));
-  } else if (auto it2 = a.options.find("suite"); it2 != a.options.end()) {
-    const harness::Suite* s = harness::find_suite(it2->second);
-    if (s == nullptr) {
-      std::string names;
-      for (const auto& x : harness::suites()) names += (names.empty() ? "" : ", ") + x.name;
-      throw UsageError("option --suite: no suite named '" + it2->second.substr(0, 40) +
-                       "'; expected one of " + names);
-    }
-    chosen.push_back(s);
-  } else {
-    for (const auto& s : harness::suites()) chosen.push_back(&s);
+    return {harness::find_suite(suite == "mutants" ? "mutants" : "cancellation")};
   }
-  if (!a.positional.empty()) throw UsageError("run: unexpected argument '" + a.positional[0].substr(0, 40) + "'");
+  if (suite) {
+    const harness::Suite* s = harness::find_suite(*suite);
+    if (s == nullptr)
+      throw UsageError("option --suite: no suite named '" + suite->substr(0, 40) +
+                       "'; expected one of " + suite_names(", "));
+    return {s};
+  }
+  std::vector<const harness::Suite*> all;
+  for (const auto& s : harness::suites()) all.push_back(&s);
+  return all;
+}
+
+}  // namespace
+
+std::string mutant_to_plant(const CLI::App& run) {
+  const std::optional<std::string> name = text(run, "--plant");
+  if (!name) return "";
+  const harness::KindInfo* k = harness::find_kind(*name);
+  if (k == nullptr || !k->mutant)
+    throw UsageError("option --plant: '" + name->substr(0, 40) +
+                     "' is not a mutant kind; `fibercheck kinds` marks them");
+  return *name;
+}
+
+CLI::App* add_run(CLI::App& tool) {
+  CLI::App* run =
+      add_command(tool, "run",
+                  "check the property suites over random trees of the kinds; prints a summary\n"
+                  "table, and each failure shrunk to a case line with the command to replay it");
+  add_value(*run, "--cases", "N",
+            "cases a suite, 1..100000000 (default 500); with --strategy dfs:\n"
+            "trees, 1..1000000 (default 20, or 1 with --topology)");
+  add_value(*run, "--seed", "S", "base seed (default 1); the same seed repeats the run");
+  add_value(*run, "--strategy", "K",
+            "how each case is scheduled: fifo | random | pct (default random);\n"
+            "dfs explores every schedule and cancellation point of small trees");
+  add_value(*run, "--suite", "NAME",
+            suite_names(" | ") + "\n(default: all); not with --strategy dfs");
+  add_value(*run, "--plant", "KIND",
+            "plant this mutant in every tree of the cancellation suite\n"
+            "(with --suite mutants: measure that mutant alone)");
+  add_value(*run, "--size", "N",
+            "trees of up to N nodes, 1..5000 (default 30); with --strategy dfs:\n"
+            "1..12 (default 3)");
+  add_value(*run, "--time-budget", "T", "stop after T seconds and report the cases reached");
+  const std::string dfs = "With --strategy dfs";
+  add_value(*run, "--preemptions", "P",
+            "explore the schedules within P preemptions, 0..10 (default 2)")
+      ->group(dfs);
+  add_value(*run, "--max-runs", "R", "run at most R schedules a tree (default 20000)")->group(dfs);
+  add_switch(*run, "--no-reduction",
+             "explore schedules that only reorder independent steps too\n"
+             "(for code under test that shares plain memory between fibers)")
+      ->group(dfs);
+  add_value(*run, "--topology", "TREE", "explore this tree ('fc1 ...') instead of random ones")
+      ->group(dfs);
+  run->footer(
+      "exit status: 0 every suite held, 1 a suite failed, 2 bad input, 3 internal error\n"
+      "example: fibercheck run --suite cancellation --cases 200 --seed 7");
+  return run;
+}
+
+int cmd_run(const CLI::App& run) {
+  if (text(run, "--strategy") == "dfs") return cmd_run_dfs(run);
+  reject_dfs_options(run);
+  harness::SuiteConfig cfg;
+  const std::uint64_t cases = whole(run, "--cases", 500, 1, 100000000);
+  const std::uint64_t seed = whole(run, "--seed", 1, 0, UINT64_MAX);
+  const double budget = static_cast<double>(whole(run, "--time-budget", 0, 0, 10000000));
+  cfg.max_nodes = whole(run, "--size", 30, 1, 5000);
+  cfg.strategy = sampling_strategy(run);
+  const std::vector<const harness::Suite*> chosen = chosen_suites(run, cfg);
 
   const bool tty = isatty(STDOUT_FILENO);
   std::printf("fibercheck run: seed %llu, strategy %s, trees of up to %zu nodes, %llu cases a suite%s\n",

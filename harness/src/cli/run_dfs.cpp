@@ -16,38 +16,36 @@
 
 namespace fibercheck::cli {
 
-int cmd_run_dfs(const Args& a) {
-  const std::uint64_t trees =
-      number_option(a, "cases", a.options.count("topology") ? 1 : 20, 1, 1000000);
-  const std::uint64_t seed = number_option(a, "seed", 1, 0, UINT64_MAX);
-  const double budget = static_cast<double>(number_option(a, "time-budget", 0, 0, 10000000));
+namespace {
+
+std::optional<harness::Topology> given_topology(const CLI::App& run) {
+  const std::optional<std::string> tree = text(run, "--topology");
+  if (!tree) return std::nullopt;
+  try {
+    return harness::parse(*tree);
+  } catch (const std::exception& e) {
+    throw UsageError(std::string("option --topology: ") + e.what());
+  }
+}
+
+}  // namespace
+
+int cmd_run_dfs(const CLI::App& run) {
+  const std::uint64_t trees = whole(run, "--cases", given(run, "--topology") ? 1 : 20, 1, 1000000);
+  const std::uint64_t seed = whole(run, "--seed", 1, 0, UINT64_MAX);
+  const double budget = static_cast<double>(whole(run, "--time-budget", 0, 0, 10000000));
   harness::GenOptions gen;
-  gen.max_nodes = number_option(a, "size", 3, 1, 12);
+  gen.max_nodes = whole(run, "--size", 3, 1, 12);
   sched::ExploreOptions opt;
-  opt.max_preemptions = static_cast<int>(number_option(a, "preemptions", 2, 0, 10));
-  opt.max_runs = number_option(a, "max-runs", 20000, 1, 100000000);
-  opt.reduction = a.options.find("no-reduction") == a.options.end();
-  std::string plant;
-  if (auto it = a.options.find("plant"); it != a.options.end()) {
-    const harness::KindInfo* k = harness::find_kind(it->second);
-    if (k == nullptr || !k->mutant)
-      throw UsageError("option --plant: '" + it->second.substr(0, 40) +
-                       "' is not a mutant kind; `fibercheck kinds` marks them");
-    plant = it->second;
-  }
-  std::optional<harness::Topology> given;
-  if (auto it = a.options.find("topology"); it != a.options.end()) {
-    try {
-      given = harness::parse(it->second);
-    } catch (const std::exception& e) {
-      throw UsageError(std::string("option --topology: ") + e.what());
-    }
-  }
-  if (a.options.count("suite"))
-    throw UsageError("option --suite does not apply to --strategy dfs, which checks the "
-                     "cancellation property of each tree; drop it");
-  if (!a.positional.empty())
-    throw UsageError("run: unexpected argument '" + a.positional[0].substr(0, 40) + "'");
+  opt.max_preemptions = static_cast<int>(whole(run, "--preemptions", 2, 0, 10));
+  opt.max_runs = whole(run, "--max-runs", 20000, 1, 100000000);
+  opt.reduction = !given(run, "--no-reduction");
+  const std::string plant = mutant_to_plant(run);
+  const std::optional<harness::Topology> given_tree = given_topology(run);
+  if (given(run, "--suite"))
+    throw UsageError(
+        "option --suite does not apply to --strategy dfs, which checks the "
+        "cancellation property of each tree; drop it");
 
   std::printf("fibercheck run: strategy dfs, seed %llu, %llu trees of up to %zu nodes, at most %d "
               "preemptions, reduction %s%s\n",
@@ -66,7 +64,7 @@ int cmd_run_dfs(const Args& a) {
       if (budget > 0 && elapsed() > budget) break;
       sched::Rng rng(sched::mix(seed, i));
       harness::CaseSpec base;
-      base.topology = given ? *given : harness::random_topology(rng, gen);
+      base.topology = given_tree ? *given_tree : harness::random_topology(rng, gen);
       if (!plant.empty()) base.topology = harness::plant(base.topology, plant, rng);
       const double start = elapsed();
       harness::CaseExploration x = harness::explore_case(base, opt);

@@ -357,24 +357,44 @@ std::string one_run(const Settings& set, std::uint64_t index, PlainCloser& plain
   return "";
 }
 
-}  // namespace
-
-int cmd_stress(const Args& a) {
-  if (!a.positional.empty())
-    throw UsageError("stress: unexpected argument '" + a.positional[0].substr(0, 40) + "'");
+Settings settings_of(const CLI::App& stress) {
   Settings set;
-  set.runs = number_option(a, "runs", 10000, 1, 100000000);
-  set.threads = number_option(a, "threads", 4, 2, 64);
-  set.seed = number_option(a, "seed", 1, 0, ~0ull);
-  set.timeout_s = number_option(a, "timeout", 10, 1, 3600);
-  if (auto it = a.options.find("algo"); it != a.options.end()) {
-    if (it->second == "shared-work") {
+  set.runs = whole(stress, "--runs", 10000, 1, 100000000);
+  set.threads = whole(stress, "--threads", 4, 2, 64);
+  set.seed = whole(stress, "--seed", 1, 0, ~0ull);
+  set.timeout_s = whole(stress, "--timeout", 10, 1, 3600);
+  if (const auto algo = text(stress, "--algo")) {
+    if (*algo == "shared-work") {
       set.work_stealing = false;
-    } else if (it->second != "work-stealing") {
-      throw UsageError("stress: --algo '" + it->second.substr(0, 40) +
+    } else if (*algo != "work-stealing") {
+      throw UsageError("stress: --algo '" + algo->substr(0, 40) +
                        "' is not a scheduler; expected work-stealing or shared-work");
     }
   }
+  return set;
+}
+
+}  // namespace
+
+CLI::App* add_stress(CLI::App& tool) {
+  CLI::App* stress =
+      add_command(tool, "stress",
+                  "correct trees on a pool of threads under Boost's multi-thread schedulers\n"
+                  "(real races): closing done must end every fiber of every run");
+  add_value(*stress, "--runs", "N", "runs, 1..100000000 (default 10000)");
+  add_value(*stress, "--threads", "T", "threads in the pool, 2..64 (default 4)");
+  add_value(*stress, "--algo", "A", "work-stealing | shared-work (default work-stealing)");
+  add_value(*stress, "--seed", "S", "draws the trees and closers (default 1)");
+  add_value(*stress, "--timeout", "T", "seconds a run may take to end, 1..3600 (default 10)");
+  stress->footer(
+      "exit status: 0 every run ended, 1 a run did not end or lost a value (the rerun command\n"
+      "is printed), 2 bad input, 3 internal error\n"
+      "example: fibercheck stress --runs 200 --threads 3 --algo shared-work");
+  return stress;
+}
+
+int cmd_stress(const CLI::App& stress) {
+  const Settings set = settings_of(stress);
   const char* algo = set.work_stealing ? "work-stealing" : "shared-work";
   std::printf("stress: %llu runs on %llu threads (%s), seed %llu\n",
               static_cast<unsigned long long>(set.runs),

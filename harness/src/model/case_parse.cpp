@@ -1,9 +1,8 @@
 #include <cctype>
-#include <cerrno>
-#include <cstdlib>
 
 #include "model/case_line.hpp"
 #include "model/text_form.hpp"
+#include "util/numbers.hpp"
 
 namespace fibercheck::harness {
 
@@ -12,12 +11,12 @@ namespace {
 constexpr std::string_view kPrefix = "fibercheck-case v1 ";
 
 std::uint64_t whole_number(const std::string& key, const std::string& v, std::size_t col) {
-  if (v.empty() || v.size() > 20 || v.find_first_not_of("0123456789") != std::string::npos)
+  const numbers::Whole n = numbers::parse_whole(v);
+  if (n.problem == numbers::Problem::too_large)
+    throw ParseError(col, "expected a number below 2^64 for " + key);
+  if (!n.ok())
     throw ParseError(col, "expected a whole number for " + key + ", found '" + v.substr(0, 24) + "'");
-  errno = 0;
-  unsigned long long n = std::strtoull(v.c_str(), nullptr, 10);
-  if (errno == ERANGE) throw ParseError(col, "expected a number below 2^64 for " + key);
-  return n;
+  return n.value;
 }
 
 }  // namespace
@@ -71,7 +70,7 @@ void parse_case_fields(std::string_view line, CaseSchedule& s, std::string_view 
     } else if (key == "trace") {
       if (v.size() != 16 || v.find_first_not_of("0123456789abcdef") != std::string::npos)
         throw ParseError(vcol, "expected 16 lowercase hex digits for trace");
-      s.trace_hash = std::strtoull(v.c_str(), nullptr, 16);
+      s.trace_hash = numbers::parse_whole(v, 16).value;
     } else if (own(key, line.substr(eq + 1), col, vcol) == CaseKey::last) {
       if (!have_strategy) throw ParseError(line.size() + 1, "expected strategy=... in the case line");
       return;

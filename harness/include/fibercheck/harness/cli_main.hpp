@@ -1,7 +1,7 @@
-// cli_main.hpp: the fibercheck tool (run, replay, kinds, help) as a function, so a
-// test binary that registers its own kinds (kind.hpp register_kind) can list them,
-// check random trees that mix them with the bundled ones, and replay a case line
-// that names them:
+// cli_main.hpp: the fibercheck tool (run, replay, kinds, stress, stress-leaks, help;
+// --help on each, --version) as a function, so a test binary that registers its own
+// kinds (kind.hpp register_kind) can list them, check random trees that mix them
+// with the bundled ones, and replay a case line that names them:
 //
 //   int main(int argc, char** argv) {
 //     register_my_kinds();
