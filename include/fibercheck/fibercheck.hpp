@@ -5,6 +5,7 @@
 #include "fibercheck/chan.hpp"
 #include "fibercheck/clock.hpp"
 #include "fibercheck/cond.hpp"
+#include "fibercheck/config.hpp"
 #include "fibercheck/deadlock.hpp"
 #include "fibercheck/done.hpp"
 #include "fibercheck/errgroup.hpp"

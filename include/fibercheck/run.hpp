@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "fibercheck/census.hpp"
+#include "fibercheck/config.hpp"
 #include "fibercheck/done.hpp"
 #include "fibercheck/sched/strategy.hpp"
 #include "fibercheck/trace.hpp"

@@ -19,6 +19,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "fibercheck/config.hpp"
 #include "fibercheck/detail/wait.hpp"
 #include "fibercheck/done.hpp"
 

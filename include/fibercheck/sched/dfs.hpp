@@ -59,6 +59,7 @@
 #include <optional>
 #include <string>
 
+#include "fibercheck/config.hpp"
 #include "fibercheck/run.hpp"
 
 namespace fibercheck::sched {

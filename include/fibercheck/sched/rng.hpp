@@ -8,6 +8,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "fibercheck/config.hpp"
+
 namespace fibercheck::sched {
 
 class Rng {

@@ -37,6 +37,7 @@
 #include <string>
 #include <vector>
 
+#include "fibercheck/config.hpp"
 #include "fibercheck/run.hpp"
 #include "fibercheck/sched/dfs.hpp"
 

@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 
+#include "fibercheck/config.hpp"
 #include "fibercheck/harness/kind.hpp"
 
 namespace fibercheck::harness {
