@@ -237,7 +237,7 @@ void note_guard(FiberProps* p, const boost::context::stack_context& sc) noexcept
   p->stack_bytes = sc.size;
 }
 
-FiberProps* new_fiber(const std::string& name, const std::source_location& loc,
+FiberProps* new_fiber(const std::string& name, const source_location& loc,
                       const std::string& done_name, ScopeState* scope) {
   Runtime& rt = Runtime::get();
   FiberProps* parent = current_fiber();

@@ -27,7 +27,7 @@ std::string token(std::string s) {
   return s;
 }
 
-std::string check_name(const CheckOptions& opt, const std::source_location& site,
+std::string check_name(const CheckOptions& opt, const source_location& site,
                        const std::string& test) {
   if (!opt.name.empty()) return token(opt.name);
   std::string file = site.file_name();
@@ -96,7 +96,7 @@ struct CheckRoot {
     return [b = body](Done) { (*b)(); };
   }
   [[nodiscard]] Outcome run_case(const RootCase& c, std::size_t stack, bool trace,
-                                 const std::source_location& site) const {
+                                 const source_location& site) const {
     const RunOptions o = c.run_options(stack, trace);
     return with_done ? run(*with_done, o, site) : run(*body, o, site);
   }
@@ -139,8 +139,8 @@ bool waits_for_roots_done(const Outcome& o) {
 // The failure report, in the order every fibercheck failure prints: expected,
 // happened, the case, how to replay it. Runs the case twice to check determinism.
 void describe(const CheckRoot& root, RootCase c, const CheckOptions& opt,
-              const std::source_location& site, const std::string& test,
-              const std::string& shrink_note, CheckResult& r) {
+              const source_location& site, const std::string& test, const std::string& shrink_note,
+              CheckResult& r) {
   const Outcome first = root.run_case(c, opt.stack_size, true, site);
   const bool parked = !first.unreclaimed.empty();
   // A second run of an unreclaimable case would park one more thread: skip it.
@@ -183,9 +183,8 @@ void describe(const CheckRoot& root, RootCase c, const CheckOptions& opt,
   r.outcome = first;
 }
 
-CheckResult replay_one(const CheckRoot& root, const std::string& line,
-                       const CheckOptions& opt, const std::source_location& site,
-                       const std::string& name) {
+CheckResult replay_one(const CheckRoot& root, const std::string& line, const CheckOptions& opt,
+                       const source_location& site, const std::string& name) {
   CheckResult r;
   r.name = name;
   RootCase c;
@@ -249,7 +248,7 @@ Explorer dfs_explorer(sched::ExploreOptions options) { return DfsExplorer{option
 namespace {
 
 CheckResult check_root(const CheckRoot& root, const CheckOptions& opt,
-                       const std::source_location& site) {
+                       const source_location& site) {
   if (opt.strategies.empty())
     throw std::invalid_argument("fibercheck::check: CheckOptions::strategies is empty");
   for (auto k : opt.strategies)
@@ -375,12 +374,12 @@ CheckResult check_root(const CheckRoot& root, const CheckOptions& opt,
 }  // namespace
 
 CheckResult check(const std::function<void(Done)>& root, const CheckOptions& opt,
-                  std::source_location site) {
+                  source_location site) {
   return check_root(CheckRoot{&root, nullptr}, opt, site);
 }
 
 CheckResult check(const std::function<void()>& root, const CheckOptions& opt,
-                  std::source_location site) {
+                  source_location site) {
   return check_root(CheckRoot{nullptr, &root}, opt, site);
 }
 
