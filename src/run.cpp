@@ -13,16 +13,13 @@
 #include <thread>
 
 #include "fibercheck/deadlock.hpp"
+#include "fibercheck/exceptions.hpp"
 #include "detail/overflow.hpp"
 #include "detail/runtime.hpp"
 #include "detail/scheduler.hpp"
 #include "fibercheck/scope.hpp"
 
 namespace fibercheck {
-
-namespace detail {
-std::string exception_text(const std::exception_ptr& e);
-}
 
 const char* to_string(Verdict v) noexcept {
   switch (v) {
@@ -340,7 +337,7 @@ Outcome run_here(const RootBody& root, const RunOptions& opt, const source_locat
   out.virtual_time = std::chrono::nanoseconds(st.now);
   if (st.error) {
     out.exception = st.error;
-    out.error = detail::exception_text(st.error);
+    out.error = describe_exception(st.error);
     out.error_path = st.error_path;
   }
   st.record_events = false;

@@ -9,6 +9,7 @@
 #include "fibercheck/deadlock.hpp"
 #include "fibercheck/done.hpp"
 #include "fibercheck/errgroup.hpp"
+#include "fibercheck/exceptions.hpp"
 #include "fibercheck/mutex.hpp"
 #include "fibercheck/once.hpp"
 #include "fibercheck/run.hpp"
