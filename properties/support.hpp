@@ -8,6 +8,7 @@
 
 #include <string>
 
+#include "fibercheck/harness/rapidcheck.hpp"
 #include "model/case_line.hpp"
 #include "report/failure.hpp"
 #include "explore/shrink.hpp"

@@ -13,16 +13,13 @@
 #include <thread>
 
 #include "fibercheck/deadlock.hpp"
+#include "fibercheck/exceptions.hpp"
 #include "detail/overflow.hpp"
 #include "detail/runtime.hpp"
 #include "detail/scheduler.hpp"
 #include "fibercheck/scope.hpp"
 
 namespace fibercheck {
-
-namespace detail {
-std::string exception_text(const std::exception_ptr& e);
-}
 
 const char* to_string(Verdict v) noexcept {
   switch (v) {
@@ -175,7 +172,7 @@ struct RootBody {
   const std::function<void()>* body = nullptr;
 };
 
-Outcome run_here(const RootBody& root, const RunOptions& opt, const std::source_location& site) {
+Outcome run_here(const RootBody& root, const RunOptions& opt, const source_location& site) {
   Runtime& rt = Runtime::get();
   if (rt.sched == nullptr) install();
   detail::Scheduler& s = *rt.sched;
@@ -342,7 +339,7 @@ Outcome run_here(const RootBody& root, const RunOptions& opt, const std::source_
   out.virtual_time = std::chrono::nanoseconds(st.now);
   if (st.error) {
     out.exception = st.error;
-    out.error = detail::exception_text(st.error);
+    out.error = describe_exception(st.error);
     out.error_path = st.error_path;
   }
   st.record_events = false;
@@ -495,8 +492,7 @@ void execute_on_case_thread(const std::function<void()>& fn) {
 }  // namespace
 
 namespace {
-Outcome run_root(const RootBody& root, const RunOptions& options,
-                 const std::source_location& site) {
+Outcome run_root(const RootBody& root, const RunOptions& options, const source_location& site) {
   if (CaseThread::on_one()) {
     if (Runtime::get().poisoned)
       throw std::logic_error("fibercheck::run: this case thread is parked after an unreclaimable leak");
@@ -509,12 +505,11 @@ Outcome run_root(const RootBody& root, const RunOptions& options,
 }  // namespace
 
 Outcome run(const std::function<void(Done)>& root, const RunOptions& options,
-            std::source_location site) {
+            source_location site) {
   return run_root(RootBody{&root, nullptr}, options, site);
 }
 
-Outcome run(const std::function<void()>& root, const RunOptions& options,
-            std::source_location site) {
+Outcome run(const std::function<void()>& root, const RunOptions& options, source_location site) {
   return run_root(RootBody{nullptr, &root}, options, site);
 }
 

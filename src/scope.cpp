@@ -9,11 +9,8 @@
 #include <stdexcept>
 #include <vector>
 #include <mutex>
-#if __has_include(<rapidcheck/detail/Results.h>)
-#include <rapidcheck/detail/Results.h>
-#define FIBERCHECK_KNOWS_RAPIDCHECK 1
-#endif
 
+#include "fibercheck/exceptions.hpp"
 #include "detail/runtime.hpp"
 #include "detail/scheduler.hpp"
 
@@ -237,7 +234,7 @@ void note_guard(FiberProps* p, const boost::context::stack_context& sc) noexcept
   p->stack_bytes = sc.size;
 }
 
-FiberProps* new_fiber(const std::string& name, const std::source_location& loc,
+FiberProps* new_fiber(const std::string& name, const source_location& loc,
                       const std::string& done_name, ScopeState* scope) {
   Runtime& rt = Runtime::get();
   FiberProps* parent = current_fiber();
@@ -257,23 +254,6 @@ FiberProps* new_fiber(const std::string& name, const std::source_location& loc,
   rt.event(EventKind::spawn, p->id, p->path);
   return p;
 }
-
-namespace {
-std::string describe_exception(const std::exception_ptr& e) {
-  try {
-    std::rethrow_exception(e);
-  } catch (const std::exception& ex) {
-    return ex.what();
-#ifdef FIBERCHECK_KNOWS_RAPIDCHECK
-  } catch (const rc::detail::CaseResult& r) {
-    // RC_ASSERT and friends throw this (not a std::exception) to fail the property.
-    return "RapidCheck assertion: " + r.description;
-#endif
-  } catch (...) {
-    return "an exception not derived from std::exception";
-  }
-}
-}  // namespace
 
 void fiber_main(FiberProps* self, ScopeState* scope, void (*body)(void*), void* arg) noexcept {
   std::exception_ptr error;
@@ -295,8 +275,6 @@ void fiber_main(FiberProps* self, ScopeState* scope, void (*body)(void*), void* 
   }
   if (scope) scope->child_exited(self->path, error);
 }
-
-std::string exception_text(const std::exception_ptr& e) { return describe_exception(e); }
 
 }  // namespace detail
 
@@ -398,7 +376,7 @@ void Scope::join() {
   if (state_->first_error && !state_->error_taken) {
     state_->error_taken = true;
     throw FiberError(state_->error_path, state_->first_error,
-                     detail::exception_text(state_->first_error));
+                     describe_exception(state_->first_error));
   }
 }
 

@@ -16,6 +16,7 @@
 
 #include "fibercheck/fibercheck.hpp"
 #include "fibercheck/harness/kind.hpp"
+#include "fibercheck/harness/rapidcheck.hpp"
 #include "explore/runner.hpp"
 #include "support.hpp"
 

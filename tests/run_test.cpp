@@ -6,11 +6,13 @@
 #include <boost/fiber/condition_variable.hpp>
 #include <boost/fiber/mutex.hpp>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <string>
 
 #include "fibercheck/chan.hpp"
 #include "fibercheck/clock.hpp"
+#include "fibercheck/exceptions.hpp"
 #include "fibercheck/scope.hpp"
 #include "support.hpp"
 
@@ -105,6 +107,37 @@ TEST(Run, ExceptionNotDerivedFromStdExceptionIsReported) {
   EXPECT_EQ(out.verdict, Verdict::exception) << out.summary();
   EXPECT_EQ(out.error_path, "root");
   EXPECT_EQ(out.error, "an exception not derived from std::exception");
+}
+
+// Not a std::exception, like the assertion types of some test frameworks.
+struct Refusal {
+  std::string why;
+};
+
+// Knows Refusal; other types leave it (it rethrows them), which means "not mine".
+std::optional<std::string> describe_refusal(const std::exception_ptr& e) {
+  try {
+    std::rethrow_exception(e);
+  } catch (const Refusal& r) {
+    return "refusal: " + r.why;
+  }
+  return std::nullopt;
+}
+
+TEST(Run, ARegisteredDescriberWordsExceptionsOfItsType) {
+  static const bool registered = (describe_exceptions_with(describe_refusal), true);
+  ASSERT_TRUE(registered);
+  Outcome out = run([](Done done) {
+    Scope s(done);
+    s.spawn("teller", [] { throw Refusal{"no"}; });
+    s.join();
+  });
+  EXPECT_EQ(out.verdict, Verdict::exception) << out.summary();
+  EXPECT_EQ(out.error, "fiber 'root/teller' threw: refusal: no");
+  EXPECT_EQ(run([](Done) { throw 42; }).error, "an exception not derived from std::exception");
+  EXPECT_EQ(run([](Done) { throw std::runtime_error("boom"); }).error, "boom");
+  EXPECT_EQ(describe_exception(nullptr), "no exception");
+  EXPECT_THROW(describe_exceptions_with(nullptr), std::invalid_argument);
 }
 
 TEST(Run, FiberBlockedOutsideFibercheckIsUnreclaimedAndTheNextRunWorks) {

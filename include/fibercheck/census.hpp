@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "fibercheck/config.hpp"
+
 namespace fibercheck {
 
 enum class FiberState {

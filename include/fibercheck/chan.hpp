@@ -20,6 +20,7 @@
 #include <string>
 #include <utility>
 
+#include "fibercheck/config.hpp"
 #include "fibercheck/detail/chan_base.hpp"
 #include "fibercheck/done.hpp"
 #include "fibercheck/status.hpp"

@@ -12,6 +12,7 @@
 #include <memory>
 
 #include "fibercheck/chan.hpp"
+#include "fibercheck/config.hpp"
 #include "fibercheck/done.hpp"
 
 namespace fibercheck {

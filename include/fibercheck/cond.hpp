@@ -33,6 +33,7 @@
 #include <shared_mutex>
 #include <string>
 
+#include "fibercheck/config.hpp"
 #include "fibercheck/done.hpp"
 #include "fibercheck/mutex.hpp"
 #include "fibercheck/status.hpp"

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "fibercheck/census.hpp"
+#include "fibercheck/config.hpp"
 
 namespace fibercheck {
 

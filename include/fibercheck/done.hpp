@@ -24,6 +24,7 @@
 #include <stop_token>
 #include <string>
 
+#include "fibercheck/config.hpp"
 #include "fibercheck/status.hpp"
 
 namespace fibercheck {

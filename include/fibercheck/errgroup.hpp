@@ -18,15 +18,16 @@
 #include <boost/fiber/mutex.hpp>
 #include <exception>
 #include <memory>
-#include <source_location>
 #include <string>
 #include <system_error>
 #include <type_traits>
 #include <utility>
 
+#include "fibercheck/config.hpp"
 #include "fibercheck/detail/wait.hpp"
 #include "fibercheck/done.hpp"
 #include "fibercheck/scope.hpp"
+#include "fibercheck/source_location.hpp"
 
 namespace fibercheck {
 
@@ -40,7 +41,7 @@ class ErrGroup {
   // Starts a child fiber running fn(done) (or fn()), where done closes when the group
   // fails, is cancelled, or its parent closes.
   template <class F>
-  void go(std::string name, F&& fn, std::source_location loc = std::source_location::current()) {
+  void go(std::string name, F&& fn, source_location loc = source_location::current()) {
     scope_.spawn(
         std::move(name),
         [this, fn = std::forward<F>(fn)](Done d) mutable {

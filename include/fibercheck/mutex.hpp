@@ -34,6 +34,8 @@
 #include <memory>
 #include <string>
 
+#include "fibercheck/config.hpp"
+
 namespace fibercheck {
 
 namespace detail {

@@ -19,6 +19,8 @@
 #include <memory>
 #include <string>
 
+#include "fibercheck/config.hpp"
+
 namespace fibercheck {
 
 namespace detail {

@@ -13,13 +13,14 @@
 #include <exception>
 #include <functional>
 #include <optional>
-#include <source_location>
 #include <string>
 #include <vector>
 
 #include "fibercheck/census.hpp"
+#include "fibercheck/config.hpp"
 #include "fibercheck/done.hpp"
 #include "fibercheck/sched/strategy.hpp"
+#include "fibercheck/source_location.hpp"
 #include "fibercheck/trace.hpp"
 
 namespace fibercheck {
@@ -116,14 +117,14 @@ struct Outcome {
 // unwinds every fiber left so the next run starts clean.
 // `site` is reported as the root fiber's spawn site.
 Outcome run(const std::function<void(Done)>& root, const RunOptions& options = {},
-            std::source_location site = std::source_location::current());
+            source_location site = source_location::current());
 
 // The same for a root that takes no done (a test body ported from Go that uses
 // context.Background()): nothing closes a done, so the run checks that root returns
 // and every fiber it started ends. Throws std::invalid_argument when `options` asks
 // for a cancellation (cancel_at_step, cancel_at_time, cancel_when_idle).
 Outcome run(const std::function<void()>& root, const RunOptions& options = {},
-            std::source_location site = std::source_location::current());
+            source_location site = source_location::current());
 
 // Runs fn on this thread's case thread (where run() executes without a hand-off).
 // Use it to drive many runs in a row cheaply; exceptions propagate.

@@ -14,14 +14,15 @@
 #include <boost/fiber/protected_fixedsize_stack.hpp>
 #include <exception>
 #include <memory>
-#include <source_location>
 #include <stdexcept>
 #include <string>
 #include <type_traits>
 #include <utility>
 
+#include "fibercheck/config.hpp"
 #include "fibercheck/detail/wait.hpp"
 #include "fibercheck/done.hpp"
+#include "fibercheck/source_location.hpp"
 
 namespace fibercheck {
 
@@ -43,7 +44,7 @@ class ScopeState;
 struct FiberProps;
 
 // Creates and registers the record of a fiber about to start (id, name, path, site).
-FiberProps* new_fiber(const std::string& name, const std::source_location& loc,
+FiberProps* new_fiber(const std::string& name, const source_location& loc,
                       const std::string& done_name, ScopeState* scope);
 // The body every fibercheck fiber runs: catches, records, relays, and signals exit.
 void fiber_main(FiberProps* self, ScopeState* scope, void (*body)(void*), void* arg) noexcept;
@@ -116,7 +117,7 @@ class Scope {
   // Starts a child fiber named `name` running fn(done) (or fn() if it takes no
   // arguments), where done is this scope's done.
   template <class F>
-  void spawn(std::string name, F&& fn, std::source_location loc = std::source_location::current()) {
+  void spawn(std::string name, F&& fn, source_location loc = source_location::current()) {
     Done d = done();
     detail::FiberProps* props = detail::new_fiber(name, loc, d.name(), state_.get());
     auto body = [d, fn = std::forward<F>(fn)]() mutable {
@@ -148,7 +149,7 @@ class Scope {
 // Starts a fiber that no scope waits for (Go's `go f()`); the census still sees
 // it, and a run reports it if it is still alive at the end.
 template <class F>
-void go(std::string name, F&& fn, std::source_location loc = std::source_location::current()) {
+void go(std::string name, F&& fn, source_location loc = source_location::current()) {
   detail::FiberProps* props = detail::new_fiber(name, loc, "", nullptr);
   detail::launch(props, nullptr, std::forward<F>(fn));
   // The child is ready: the strategy may run it first or let the parent go on.

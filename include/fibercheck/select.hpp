@@ -14,6 +14,7 @@
 #include <initializer_list>
 
 #include "fibercheck/chan.hpp"
+#include "fibercheck/config.hpp"
 
 namespace fibercheck {
 

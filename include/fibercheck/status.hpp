@@ -6,6 +6,8 @@
 
 #include <string_view>
 
+#include "fibercheck/config.hpp"
+
 namespace fibercheck {
 
 enum class Status {

@@ -8,6 +8,8 @@
 // scheduler: fibercheck::run and census() see only fibers of their own thread.
 #pragma once
 
+#include "fibercheck/config.hpp"
+
 namespace fibercheck {
 
 // Call on each thread of a multi-thread scheduler before it starts fibers: fibers

@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "fibercheck/config.hpp"
+
 namespace fibercheck {
 
 enum class EventKind { spawn, block, wake, send, recv, close, cancel, exit, timer, unwind, select };

@@ -18,6 +18,7 @@
 #include <memory>
 #include <string>
 
+#include "fibercheck/config.hpp"
 #include "fibercheck/done.hpp"
 #include "fibercheck/status.hpp"
 

@@ -16,6 +16,8 @@
 
 #include <cstddef>
 
+#include "fibercheck/config.hpp"
+
 namespace fibercheck {
 
 // A scheduling point: under a run the strategy may switch to any ready fiber, or fire a

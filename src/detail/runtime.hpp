@@ -9,7 +9,6 @@
 #include <exception>
 #include <map>
 #include <memory>
-#include <source_location>
 #include <string>
 #include <utility>
 #include <vector>

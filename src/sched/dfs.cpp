@@ -265,7 +265,7 @@ ExploreReport explore_attempts(const AttemptRunner& run_one, const ExploreOption
 }
 
 ExploreReport explore(const std::function<void(Done)>& root, const ExploreOptions& options,
-                      std::source_location site) {
+                      source_location site) {
   return explore_attempts(
       [&](const Attempt& a, Outcome& out) {
         RunOptions o;
@@ -281,7 +281,7 @@ ExploreReport explore(const std::function<void(Done)>& root, const ExploreOption
 }
 
 ExploreReport explore(const std::function<void()>& root, const ExploreOptions& options,
-                      std::source_location site) {
+                      source_location site) {
   ExploreOptions o = options;
   o.cancellation_points = false;
   return explore_attempts(

@@ -56,7 +56,7 @@ struct Replay {
 
 class Shrinker {
  public:
-  Shrinker(const RootFn& root, std::size_t stack, const std::source_location& site)
+  Shrinker(const RootFn& root, std::size_t stack, const source_location& site)
       : root_(root), stack_(stack), site_(site) {}
 
   // Every shrink must keep this failure (verdict and stuck fibers): a deadlock shrunk
@@ -94,14 +94,13 @@ class Shrinker {
  private:
   const RootFn& root_;
   std::size_t stack_;
-  std::source_location site_;
+  source_location site_;
 };
 
 }  // namespace
 
 RootCase shrink_root_case(const RootFn& root, const RootCase& failing, std::size_t stack_size,
-                          const std::source_location& site, std::size_t* runs,
-                          bool* reproduced) {
+                          const source_location& site, std::size_t* runs, bool* reproduced) {
   Shrinker sh(root, stack_size, site);
   RootCase out = failing;
   ++sh.runs;

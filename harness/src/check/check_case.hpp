@@ -10,11 +10,11 @@
 
 #include <functional>
 #include <optional>
-#include <source_location>
 #include <string>
 #include <string_view>
 
 #include "fibercheck/run.hpp"
+#include "fibercheck/source_location.hpp"
 
 namespace fibercheck::harness {
 
@@ -44,8 +44,7 @@ using RootFn = std::function<void(Done)>;
 // same way under replay, and the case came back unshrunk.
 // `site` is reported as the root fiber's spawn site.
 [[nodiscard]] RootCase shrink_root_case(const RootFn& root, const RootCase& failing,
-                                        std::size_t stack_size, const std::source_location& site,
-                                        std::size_t* runs = nullptr,
-                                        bool* reproduced = nullptr);
+                                        std::size_t stack_size, const source_location& site,
+                                        std::size_t* runs = nullptr, bool* reproduced = nullptr);
 
 }  // namespace fibercheck::harness

@@ -10,8 +10,12 @@ std::string case_line_schedule(const sched::StrategySpec& strategy,
   std::string s = "fibercheck-case v1 strategy=" + sched::to_string(strategy.kind);
   if (strategy.kind == sched::StrategyKind::replay) {
     s += " choices=";
-    for (std::size_t i = 0; i < strategy.choices.size(); ++i)
-      s += (i ? "." : "") + std::to_string(strategy.choices[i]);
+    for (std::size_t i = 0; i < strategy.choices.size(); ++i) {
+      // Appended piece by piece: GCC 12 at -O3 (Release) sees a false overlap
+      // (-Wrestrict) in `"." + std::to_string(...)`.
+      if (i) s += '.';
+      s += std::to_string(strategy.choices[i]);
+    }
     if (strategy.choices.empty()) s += "-";
   } else {
     s += " seed=" + std::to_string(strategy.seed);

@@ -58,13 +58,12 @@ void NodeRun::run_child(std::size_t i, const Done& d, Stream child_in, Stream ch
 }
 
 void NodeRun::spawn_child(Scope& scope, std::size_t i, Stream child_in, Stream child_out,
-                          std::source_location loc) {
+                          source_location loc) {
   spawn_cuttable_child(scope, i, std::move(child_in), std::move(child_out), cut, loc);
 }
 
-void NodeRun::spawn_cuttable_child(Scope& scope, std::size_t i, Stream child_in,
-                                   Stream child_out, std::shared_ptr<bool> subtree_cut,
-                                   std::source_location loc) {
+void NodeRun::spawn_cuttable_child(Scope& scope, std::size_t i, Stream child_in, Stream child_out,
+                                   std::shared_ptr<bool> subtree_cut, source_location loc) {
   const Node& child = node.children.at(i);
   CaseContext* c = &ctx;
   scope.spawn(

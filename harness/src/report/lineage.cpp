@@ -183,14 +183,22 @@ std::string lineage_report(const Outcome& o) {
           continue;
         }
         const FiberHistory& h = fibers[id];
-        std::string who = "#" + std::to_string(id) + " " + h.path;
+        // Appended piece by piece: GCC 12 at -O3 (Release) sees a false overlap
+        // (-Wrestrict) in `"literal" + std::to_string(...)`.
+        std::string who = "#";
+        who += std::to_string(id);
+        who += ' ';
+        who += h.path;
         if (use.departed) {
-          who += " " + departure_text(use, ch) +
-                 (h.exited_at ? " and exited at step " + std::to_string(*h.exited_at)
-                              : std::string(" and is still alive"));
+          who += " ";
+          who += departure_text(use, ch);
+          who += " and";
+        }
+        if (h.exited_at) {
+          who += " exited at step ";
+          who += std::to_string(*h.exited_at);
         } else {
-          who += h.exited_at ? " exited at step " + std::to_string(*h.exited_at)
-                             : std::string(" is still alive");
+          who += " is still alive";
         }
         others.push_back(std::move(who));
       }

@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <string>
 
+#include "fibercheck/config.hpp"
 #include "fibercheck/detail/wait.hpp"
 
 namespace fibercheck::detail {

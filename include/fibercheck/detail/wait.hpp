@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "fibercheck/config.hpp"
 #include "fibercheck/status.hpp"
 
 namespace fibercheck::detail {

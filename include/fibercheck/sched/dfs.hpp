@@ -59,7 +59,9 @@
 #include <optional>
 #include <string>
 
+#include "fibercheck/config.hpp"
 #include "fibercheck/run.hpp"
+#include "fibercheck/source_location.hpp"
 
 namespace fibercheck::sched {
 
@@ -111,12 +113,12 @@ using AttemptRunner = std::function<bool(const Attempt&, Outcome& out)>;
 // The same over a user root function: a run fails unless every fiber ended.
 [[nodiscard]] ExploreReport explore(const std::function<void(Done)>& root,
                                     const ExploreOptions& options = {},
-                                    std::source_location site = std::source_location::current());
+                                    source_location site = source_location::current());
 
 // The same over a root that takes no done: no cancellation points (nothing can
 // cancel it); a run fails unless root returns and every fiber ends.
 [[nodiscard]] ExploreReport explore(const std::function<void()>& root,
                                     const ExploreOptions& options = {},
-                                    std::source_location site = std::source_location::current());
+                                    source_location site = source_location::current());
 
 }  // namespace fibercheck::sched

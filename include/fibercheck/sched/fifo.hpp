@@ -1,6 +1,7 @@
 // fifo.hpp: oldest ready fiber first; a yielding fiber goes to the back (round robin).
 #pragma once
 
+#include "fibercheck/config.hpp"
 #include "fibercheck/sched/strategy.hpp"
 
 namespace fibercheck::sched {

@@ -9,6 +9,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "fibercheck/config.hpp"
 #include "fibercheck/sched/rng.hpp"
 #include "fibercheck/sched/strategy.hpp"
 

@@ -1,6 +1,7 @@
 // random.hpp: every option equally likely at every choice point, from a seed.
 #pragma once
 
+#include "fibercheck/config.hpp"
 #include "fibercheck/sched/rng.hpp"
 #include "fibercheck/sched/strategy.hpp"
 

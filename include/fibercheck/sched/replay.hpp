@@ -13,6 +13,7 @@
 
 #include <vector>
 
+#include "fibercheck/config.hpp"
 #include "fibercheck/sched/strategy.hpp"
 
 namespace fibercheck::sched {

@@ -9,6 +9,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "fibercheck/config.hpp"
+
 namespace fibercheck::sched {
 
 class Rng {

@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "fibercheck/config.hpp"
+
 namespace fibercheck::sched {
 
 // schedule: which fiber runs next (or whether a pending timer fires first);

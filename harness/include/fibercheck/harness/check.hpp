@@ -34,12 +34,13 @@
 #include <functional>
 #include <iosfwd>
 #include <optional>
-#include <source_location>
 #include <string>
 #include <vector>
 
+#include "fibercheck/config.hpp"
 #include "fibercheck/run.hpp"
 #include "fibercheck/sched/dfs.hpp"
+#include "fibercheck/source_location.hpp"
 
 namespace fibercheck {
 
@@ -126,7 +127,7 @@ std::ostream& operator<<(std::ostream& os, const CheckResult& r);
 // std::invalid_argument on bad options or a malformed environment variable.
 [[nodiscard]] CheckResult check(const std::function<void(Done)>& root,
                                 const CheckOptions& options = {},
-                                std::source_location site = std::source_location::current());
+                                source_location site = source_location::current());
 
 // The same for a root that takes no done (a test body ported from Go that uses
 // context.Background(), or any code that must simply finish): every case is a
@@ -134,9 +135,8 @@ std::ostream& operator<<(std::ostream& os, const CheckResult& r);
 // still running once it has returned have leaked), reports never mention a done,
 // and dfs_explorer() tries no cancellation points. An explorer of your own gets a
 // root that ignores its done, and its cancellation point is dropped.
-[[nodiscard]] CheckResult check(const std::function<void()>& root,
-                                const CheckOptions& options = {},
-                                std::source_location site = std::source_location::current());
+[[nodiscard]] CheckResult check(const std::function<void()>& root, const CheckOptions& options = {},
+                                source_location site = source_location::current());
 
 // The shard GTEST_TOTAL_SHARDS / GTEST_SHARD_INDEX describe ({0, 1} when unset).
 // Throws std::invalid_argument naming the variable when either is malformed.

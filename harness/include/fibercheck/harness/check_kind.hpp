@@ -12,6 +12,7 @@
 //   }
 #pragma once
 
+#include "fibercheck/config.hpp"
 #include "fibercheck/harness/check.hpp"
 
 namespace fibercheck::harness {

@@ -11,6 +11,8 @@
 // Replay lines it prints name this binary (argv[0]) instead of `fibercheck`.
 #pragma once
 
+#include "fibercheck/config.hpp"
+
 namespace fibercheck {
 
 // Runs the command in argv[1]; returns the exit status: 0 all held (clean),

@@ -31,6 +31,7 @@
 #include <string>
 #include <vector>
 
+#include "fibercheck/config.hpp"
 #include "fibercheck/harness/check.hpp"
 #include "fibercheck/census.hpp"
 

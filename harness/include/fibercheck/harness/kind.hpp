@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "fibercheck/config.hpp"
 #include "fibercheck/fibercheck.hpp"
 #include "fibercheck/harness/topology.hpp"
 

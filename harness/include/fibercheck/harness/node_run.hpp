@@ -9,7 +9,9 @@
 #include <memory>
 #include <string>
 
+#include "fibercheck/config.hpp"
 #include "fibercheck/harness/kind.hpp"
+#include "fibercheck/source_location.hpp"
 
 namespace fibercheck::harness {
 
@@ -84,11 +86,11 @@ class NodeRun {
   void run_child(std::size_t i, const Done& d, Stream child_in, Stream child_out);
   // Starts child i's process in a new fiber of `scope`, named "<kind>-<i>".
   void spawn_child(Scope& scope, std::size_t i, Stream child_in, Stream child_out,
-                   std::source_location loc = std::source_location::current());
+                   source_location loc = source_location::current());
   // The same, for a child subtree this node may cut: its channels carry `cut`.
   void spawn_cuttable_child(Scope& scope, std::size_t i, Stream child_in, Stream child_out,
                             std::shared_ptr<bool> cut,
-                            std::source_location loc = std::source_location::current());
+                            source_location loc = source_location::current());
 };
 
 // Runs `node`'s process in the calling fiber; `cut` as NodeRun::cut.

@@ -12,6 +12,8 @@
 #include <utility>
 #include <vector>
 
+#include "fibercheck/config.hpp"
+
 namespace fibercheck::harness {
 
 struct Param {
