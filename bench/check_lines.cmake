@@ -1,6 +1,6 @@
 # check_lines.cmake: runs `fibercheck_bench all --smoke --reps 1` and checks that it
 # succeeds, that every line it prints parses as `name key=value ...`, and that each
-# line the benchmark issue specifies is there with exactly its keys, in order, and
+# line listed below is there with exactly its keys, in order, and
 # numbers where numbers belong. It checks the form, never the speed.
 #   cmake -DBENCH=path/to/fibercheck_bench -P check_lines.cmake
 cmake_minimum_required(VERSION 3.25)

@@ -15,6 +15,7 @@
 #include "fibercheck/fibercheck.hpp"
 #include "fibercheck/harness/gtest.hpp"
 #include "model/text_form.hpp"
+#include "support.hpp"
 
 namespace {
 
@@ -24,26 +25,7 @@ using fibercheck::CheckResult;
 using fibercheck::Done;
 using fibercheck::Scope;
 using fibercheck::Status;
-
-// Sets an environment variable for the life of the object.
-class EnvVar {
- public:
-  EnvVar(const char* name, const std::string& value) : name_(name) {
-    if (const char* old = std::getenv(name)) old_ = old;
-    setenv(name, value.c_str(), 1);
-  }
-  ~EnvVar() {
-    if (old_) {
-      setenv(name_, old_->c_str(), 1);
-    } else {
-      unsetenv(name_);
-    }
-  }
-
- private:
-  const char* name_;
-  std::optional<std::string> old_;
-};
+using fibercheck::test::EnvVar;
 
 // Three workers square jobs; every send and receive watches done.
 void pool(Done done, bool buggy) {

@@ -1,6 +1,6 @@
 // Determinism audit: one case, replayed many times in this process and in fresh
 // processes, gives one trace hash. FIBERCHECK_DETERMINISM_RUNS sets the count
-// (default 200; the audit uses 1000).
+// (default 200).
 #include <gtest/gtest.h>
 
 #include <cstdio>

@@ -13,6 +13,7 @@
 #include "report/picture.hpp"
 #include "explore/runner.hpp"
 #include "model/text_form.hpp"
+#include "support.hpp"
 
 namespace fibercheck::harness {
 namespace {
@@ -88,11 +89,11 @@ TEST(Failure, ReportHoldsExpectedHappenedCaseLineAndReplayCommand) {
 TEST(Failure, WithCISetTheCaseIsSavedUnderThePropertysName) {
   const std::filesystem::path dir =
       std::filesystem::temp_directory_path() / ("fibercheck-ci-" + std::to_string(getpid()));
-  ::setenv("CI", "1", 1);
-  ::setenv("FIBERCHECK_FAILURES_DIR", dir.c_str(), 1);
-  const FailureReport r = report_failure("Suite.Property", "every fiber ends", leaking());
-  ::unsetenv("CI");
-  ::unsetenv("FIBERCHECK_FAILURES_DIR");
+  FailureReport r;
+  {
+    test::EnvVar ci("CI", "1"), failures_dir("FIBERCHECK_FAILURES_DIR", dir.string());
+    r = report_failure("Suite.Property", "every fiber ends", leaking());
+  }
   ASSERT_FALSE(r.ci_file.empty());
   EXPECT_TRUE(contains(r.ci_file, "Suite_Property")) << r.ci_file;
   std::ifstream in(r.ci_file);

@@ -1,4 +1,4 @@
-// Tests for the correct pattern kinds (harness/kinds/, listed in correct.cpp): each
+// Tests for the correct pattern kinds (harness/src/kinds/, listed in correct.cpp): each
 // one, alone and nested, completes and balances its ledger without cancellation,
 // and ends every fiber when the root's done closes at any step, under the fifo,
 // random and pct strategies.

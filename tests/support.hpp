@@ -6,6 +6,7 @@
 #include <boost/fiber/operations.hpp>
 #include <cstdint>
 #include <cstdlib>
+#include <optional>
 #include <ostream>
 #include <string>
 #include <string_view>
@@ -100,6 +101,29 @@ inline Outcome three_yielders(const RunOptions& opt, std::vector<int>& order, in
       },
       opt);
 }
+
+// Sets an environment variable for the life of the object, then restores what the
+// process had (tests that run by hand in one process see each other's environment).
+class EnvVar {
+ public:
+  EnvVar(const char* name, const std::string& value) : name_(name) {
+    if (const char* old = std::getenv(name)) old_ = old;
+    setenv(name, value.c_str(), 1);
+  }
+  ~EnvVar() {
+    if (old_) {
+      setenv(name_, old_->c_str(), 1);
+    } else {
+      unsetenv(name_);
+    }
+  }
+  EnvVar(const EnvVar&) = delete;
+  EnvVar& operator=(const EnvVar&) = delete;
+
+ private:
+  const char* name_;
+  std::optional<std::string> old_;
+};
 
 // How often `order` changes from one worker to another.
 inline int switches(const std::vector<int>& order) {

@@ -163,12 +163,6 @@ WaitNode* WaitList::claim_first() noexcept {
   return nullptr;
 }
 
-std::size_t WaitList::size() const noexcept {
-  std::size_t k = 0;
-  for (WaitNode* n = head_; n; n = n->next) ++k;
-  return k;
-}
-
 // ---- Waiter ----
 
 namespace {

@@ -98,12 +98,6 @@ std::vector<std::string> mutant_kind_names() {
   return names;
 }
 
-std::vector<std::string> correct_kind_names(bool finite_only) {
-  std::vector<std::string> names;
-  for (const KindInfo* k : correct_pool(finite_only)) names.push_back(k->name);
-  return names;
-}
-
 Topology random_topology(sched::Rng& rng, const GenOptions& opt) {
   const std::size_t max = std::max<std::size_t>(1, opt.max_nodes);
   const std::size_t budget = opt.exact_size ? max : 1 + rng.below(max);

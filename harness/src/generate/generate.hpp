@@ -22,9 +22,8 @@ struct GenOptions {
 // `t` with a node of mutant kind `kind` planted at a random place: it replaces a
 // random leaf, or joins a random pipeline, or wraps a random node in a new pipeline.
 [[nodiscard]] Topology plant(const Topology& t, const std::string& kind, sched::Rng& rng);
-// Every mutant kind's name, and every correct one's.
+// Every mutant kind's name.
 [[nodiscard]] std::vector<std::string> mutant_kind_names();
-[[nodiscard]] std::vector<std::string> correct_kind_names(bool finite_only);
 
 // Smaller variants of t, most aggressive first: the root replaced by a child
 // subtree; any node replaced by one of its children; a child dropped; a subtree

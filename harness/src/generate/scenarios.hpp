@@ -1,5 +1,5 @@
-// scenarios.hpp: the bundled programs `fibercheck run` checks until the random
-// topology generator lands: small Go concurrency patterns written against the
+// scenarios.hpp: the bundled programs that the programs suite of `fibercheck run`
+// checks (explore/suites.cpp): small Go concurrency patterns written against the
 // public API, each known to be correct (closing the root's done ends every fiber,
 // at any cancellation point) or to leak.
 #pragma once

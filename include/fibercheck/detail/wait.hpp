@@ -78,7 +78,6 @@ class WaitList {
   [[nodiscard]] bool empty() const noexcept { return head_ == nullptr; }
   // Claims and unlinks the first node whose waiter is still pending; nullptr if none.
   WaitNode* claim_first() noexcept;
-  [[nodiscard]] std::size_t size() const noexcept;
 
  private:
   WaitNode* head_ = nullptr;

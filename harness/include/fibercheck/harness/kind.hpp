@@ -46,7 +46,7 @@ struct KindInfo {
 // Every kind known to this process: the built-in ones, then user-registered ones.
 [[nodiscard]] const std::deque<KindInfo>& kinds();
 [[nodiscard]] const KindInfo* find_kind(const std::string& name);
-// Adds a kind (user kinds, issue: checking your own code). Throws
+// Adds a kind of your own (check_kind.hpp checks one). Throws
 // std::invalid_argument on a duplicate or malformed name.
 void register_kind(KindInfo k);
 
