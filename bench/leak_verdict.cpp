@@ -11,12 +11,12 @@
 #include <vector>
 
 #include "benches.hpp"
-#include "fibercheck/harness/check.hpp"
 #include "fibercheck/chan.hpp"
 #include "fibercheck/clock.hpp"
-#include "fibercheck/select.hpp"
+#include "fibercheck/harness/check.hpp"
 #include "fibercheck/run.hpp"
 #include "fibercheck/scope.hpp"
+#include "fibercheck/select.hpp"
 #include "measure.hpp"
 
 namespace bench {
@@ -38,8 +38,8 @@ void live_loop(fibercheck::Done) {
     fibercheck::DoneSource ctx("ctx");
     for (;;) {
       fibercheck::Recv<fibercheck::Duration> t;
-      if (fibercheck::select(ctx.done(),
-                             {fibercheck::on_recv(fibercheck::after(std::chrono::milliseconds(10)), t)})
+      if (fibercheck::select(ctx.done(), {fibercheck::on_recv(
+                                             fibercheck::after(std::chrono::milliseconds(10)), t)})
               .status != fibercheck::Status::ok)
         return;
     }
@@ -79,7 +79,8 @@ void leak_verdict(const Options& o) {
       t0 = stamp();
       const fibercheck::CheckResult res = fibercheck::check(live_loop, co);
       check_s.push_back(ns_since(t0) * 1e-9);
-      live_found = live_found && !res.ok && res.outcome.verdict == fibercheck::Verdict::still_running;
+      live_found =
+          live_found && !res.ok && res.outcome.verdict == fibercheck::Verdict::still_running;
     }
   });
   Line("live-leak-verdict")

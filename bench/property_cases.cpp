@@ -12,9 +12,9 @@
 #include <vector>
 
 #include "benches.hpp"
+#include "explore/runner.hpp"
 #include "generate/generate.hpp"
 #include "measure.hpp"
-#include "explore/runner.hpp"
 #include "model/text_form.hpp"
 
 namespace bench {
@@ -58,9 +58,9 @@ void property_cases(const Options& o) {
         nodes += c.topology.size();
         if (!out.clean() || !out.run.live.empty())
           throw std::runtime_error("property-cases: the correct tree of case seed " +
-                                   std::to_string(o.seed + i) + " did not end clean: " +
-                                   h::to_string(out.verdict) + "\n" + h::print(c.topology) +
-                                   "\n" + out.run.summary());
+                                   std::to_string(o.seed + i) +
+                                   " did not end clean: " + h::to_string(out.verdict) + "\n" +
+                                   h::print(c.topology) + "\n" + out.run.summary());
       }
       rates.push_back(static_cast<double>(cases) / (ns_since(t0) * 1e-9));
     }

@@ -13,11 +13,11 @@
 #include <vector>
 
 #include "benches.hpp"
-#include "generate/generate.hpp"
-#include "measure.hpp"
 #include "explore/runner.hpp"
 #include "explore/shrink.hpp"
 #include "explore/suites.hpp"
+#include "generate/generate.hpp"
+#include "measure.hpp"
 
 namespace bench {
 

@@ -70,7 +70,7 @@ TreeSample run_tree(std::uint64_t depth, fibercheck::sched::StrategyKind strateg
     throw std::runtime_error("tree: not every node started before the root's done closed");
   const auto n = static_cast<double>(t.n);
   return TreeSample{ns_between(t.start, t.all_started) / n, ns_between(t.cancel, t.end) / n,
-                (static_cast<double>(t.rss_peak) - static_cast<double>(rss_before)) / n};
+                    (static_cast<double>(t.rss_peak) - static_cast<double>(rss_before)) / n};
 }
 
 void tree_cancel(const Options& o) {

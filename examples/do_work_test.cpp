@@ -1,10 +1,8 @@
-#include <gtest/gtest.h>
-
 #include "do_work.hpp"
 
+#include <gtest/gtest.h>
+
 namespace {
-
-
 
 TEST(DoWorkExample, NilChannelLeakIsReportedWithNamePathSiteAndWait) {
   fibercheck::Outcome out = fibercheck::run(examples::leaky_do_work);

@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "fibercheck/harness/check.hpp"
 #include "do_work.hpp"
+#include "fibercheck/harness/check.hpp"
 #include "fibercheck/harness/gtest.hpp"
 #include "user_check/crawler.hpp"
 #include "user_check/pipeline.hpp"

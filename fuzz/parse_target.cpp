@@ -61,7 +61,8 @@ void check_case(std::string_view input) {
   } catch (const harness::ParseError& e) {
     broken("a printed case line parses", input, printed + " -> " + e.what());
   }
-  if (reprinted != printed) broken("case lines print canonically", input, printed + " vs " + reprinted);
+  if (reprinted != printed)
+    broken("case lines print canonically", input, printed + " vs " + reprinted);
 }
 
 }  // namespace

@@ -10,8 +10,8 @@
 #include <cstdlib>
 #include <string>
 
-#include "fibercheck/harness/check.hpp"
 #include "fibercheck/fibercheck.hpp"
+#include "fibercheck/harness/check.hpp"
 #include "fibercheck/harness/gtest.hpp"
 
 namespace {

@@ -12,7 +12,7 @@ namespace fibercheck::props {
 RC_GTEST_PROP(Closing, IdempotentAndSafeWhenSeveralFibersCloseAtOnce, ()) {
   const int closers = *rc::gen::inRange(2, 9);
   const int waiters = *rc::gen::inRange(0, 9);
-  const int depth = *rc::gen::inRange(0, 4);  // waiters wait on a derived signal this deep
+  const int depth = *rc::gen::inRange(0, 4);   // waiters wait on a derived signal this deep
   const int yields = *rc::gen::inRange(0, 3);  // closers yield first, to spread the closes
   RunOptions opt;
   opt.strategy = draw_schedule();

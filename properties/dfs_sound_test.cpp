@@ -76,27 +76,48 @@ enum class Code : std::uint8_t {
 
 const char* name(Code c) {
   switch (c) {
-    case Code::send: return "send";
-    case Code::recv: return "recv";
-    case Code::try_send: return "try_send";
-    case Code::try_recv: return "try_recv";
-    case Code::close: return "close";
-    case Code::select: return "select";
-    case Code::select_default: return "select_or_default";
-    case Code::lock: return "lock";
-    case Code::unlock: return "unlock";
-    case Code::try_lock: return "try_lock";
-    case Code::wg_add: return "wg.add";
-    case Code::wg_done: return "wg.done";
-    case Code::wg_wait: return "wg.wait";
-    case Code::once: return "once";
-    case Code::done_close: return "sd.close";
-    case Code::done_wait: return "wait";
-    case Code::spawn: return "spawn";
-    case Code::yield: return "yield";
-    case Code::choose: return "choose(3)";
-    case Code::sleep: return "sleep";
-    case Code::timeout: return "recv-or-timeout";
+    case Code::send:
+      return "send";
+    case Code::recv:
+      return "recv";
+    case Code::try_send:
+      return "try_send";
+    case Code::try_recv:
+      return "try_recv";
+    case Code::close:
+      return "close";
+    case Code::select:
+      return "select";
+    case Code::select_default:
+      return "select_or_default";
+    case Code::lock:
+      return "lock";
+    case Code::unlock:
+      return "unlock";
+    case Code::try_lock:
+      return "try_lock";
+    case Code::wg_add:
+      return "wg.add";
+    case Code::wg_done:
+      return "wg.done";
+    case Code::wg_wait:
+      return "wg.wait";
+    case Code::once:
+      return "once";
+    case Code::done_close:
+      return "sd.close";
+    case Code::done_wait:
+      return "wait";
+    case Code::spawn:
+      return "spawn";
+    case Code::yield:
+      return "yield";
+    case Code::choose:
+      return "choose(3)";
+    case Code::sleep:
+      return "sleep";
+    case Code::timeout:
+      return "recv-or-timeout";
   }
   return "?";
 }
@@ -114,14 +135,14 @@ struct Op {
   // once: what the function does: 0 nothing, 1 try_send on `chan`, 2 send on `chan`
   // watching the fiber's own done (a scheduling point, or a block, inside the once).
   int inner = 0;
-  int child = 0;       // spawn: which child (1-based fiber index)
+  int child = 0;  // spawn: which child (1-based fiber index)
 };
 
 struct Program {
-  std::vector<int> caps;              // one channel c<i> of this capacity each
+  std::vector<int> caps;                // one channel c<i> of this capacity each
   std::vector<std::vector<Op>> fibers;  // [0] is the root, [k] the child c<k>
-  std::vector<bool> scoped;           // [k]: child k started by the root's Scope, else go()
-  bool cancel_scope = false;          // the root cancels its scope before joining it
+  std::vector<bool> scoped;             // [k]: child k started by the root's Scope, else go()
+  bool cancel_scope = false;            // the root cancels its scope before joining it
 };
 
 std::string print_op(const Op& o) {
@@ -131,26 +152,41 @@ std::string print_op(const Op& o) {
   s << name(o.code);
   switch (o.code) {
     case Code::send:
-    case Code::recv: s << " " << c << " watching " << w; break;
+    case Code::recv:
+      s << " " << c << " watching " << w;
+      break;
     case Code::try_send:
     case Code::try_recv:
-    case Code::close: s << " " << c; break;
+    case Code::close:
+      s << " " << c;
+      break;
     case Code::select:
     case Code::select_default:
       s << "{" << (o.send1 ? "send " : "recv ") << c << ", " << (o.send2 ? "send c" : "recv c")
         << o.chan2 << "}";
       if (o.code == Code::select) s << " watching " << w;
       break;
-    case Code::wg_wait: s << " watching " << w; break;
+    case Code::wg_wait:
+      s << " watching " << w;
+      break;
     case Code::once:
       if (o.inner == 1) s << "(try_send " << c << ")";
       if (o.inner == 2) s << "(send " << c << " watching own)";
       break;
-    case Code::done_wait: s << (o.watch == kOwn ? " own" : " sd"); break;
-    case Code::spawn: s << " c" << o.child; break;
-    case Code::sleep: s << " " << o.inner << "ms watching " << w; break;
-    case Code::timeout: s << " " << c << " or after 1ms watching " << w; break;
-    default: break;
+    case Code::done_wait:
+      s << (o.watch == kOwn ? " own" : " sd");
+      break;
+    case Code::spawn:
+      s << " c" << o.child;
+      break;
+    case Code::sleep:
+      s << " " << o.inner << "ms watching " << w;
+      break;
+    case Code::timeout:
+      s << " " << c << " or after 1ms watching " << w;
+      break;
+    default:
+      break;
   }
   return s.str();
 }
@@ -179,11 +215,11 @@ rc::Gen<Op> gen_op(int chans) {
     Op o;
     // Channel operations are the ones the reduction can reorder, so they come more often.
     o.code = *rc::gen::weightedElement<Code>(
-        {{3, Code::try_recv}, {3, Code::try_send}, {3, Code::recv}, {3, Code::send},
-         {1, Code::close}, {3, Code::select}, {3, Code::select_default}, {2, Code::lock},
-         {1, Code::unlock}, {1, Code::try_lock}, {1, Code::wg_add}, {1, Code::wg_done},
-         {1, Code::wg_wait}, {2, Code::once}, {1, Code::done_close}, {2, Code::done_wait},
-         {1, Code::yield}, {1, Code::choose}, {1, Code::sleep}, {2, Code::timeout}});
+        {{3, Code::try_recv}, {3, Code::try_send}, {3, Code::recv},           {3, Code::send},
+         {1, Code::close},    {3, Code::select},   {3, Code::select_default}, {2, Code::lock},
+         {1, Code::unlock},   {1, Code::try_lock}, {1, Code::wg_add},         {1, Code::wg_done},
+         {1, Code::wg_wait},  {2, Code::once},     {1, Code::done_close},     {2, Code::done_wait},
+         {1, Code::yield},    {1, Code::choose},   {1, Code::sleep},          {2, Code::timeout}});
     o.chan = *rc::gen::inRange(0, chans);
     if (o.code == Code::select || o.code == Code::select_default) {
       o.chan2 = chans > 1 ? (o.chan + *rc::gen::inRange(1, chans)) % chans : o.chan;
@@ -207,7 +243,7 @@ rc::Gen<Program> gen_program(int max_ops) {
     Program p;
     const int chans = *rc::gen::inRange(1, 3);
     p.caps = *rc::gen::container<std::vector<int>>(static_cast<std::size_t>(chans),
-                                                  rc::gen::inRange(0, 2));
+                                                   rc::gen::inRange(0, 2));
     const int children = *rc::gen::inRange(1, 4);
     p.fibers.resize(static_cast<std::size_t>(children) + 1);
     p.scoped.assign(p.fibers.size(), false);
@@ -217,7 +253,8 @@ rc::Gen<Program> gen_program(int max_ops) {
       const int most = std::max(1, std::min(4, budget - left_for_rest));
       const int n = *rc::gen::inRange(1, most + 1);
       budget -= n;
-      p.fibers[f] = *rc::gen::container<std::vector<Op>>(static_cast<std::size_t>(n), gen_op(chans));
+      p.fibers[f] =
+          *rc::gen::container<std::vector<Op>>(static_cast<std::size_t>(n), gen_op(chans));
       if (f > 0) p.scoped[f] = *rc::gen::arbitrary<bool>();
     }
     // The root starts its children in order, each before one of its operations or at its end.
@@ -273,11 +310,21 @@ void interpret(const Program& p, std::size_t f, const std::shared_ptr<World>& w,
     const int value = static_cast<int>(10 * (f + 1) + i);  // unique per operation
     std::string r;
     switch (o.code) {
-      case Code::send: r = text(ch.send(d, value)); break;
-      case Code::recv: r = text(ch.recv(d)); break;
-      case Code::try_send: r = text(ch.try_send(value)); break;
-      case Code::try_recv: r = text(ch.try_recv()); break;
-      case Code::close: r = ch.close() ? "closed it" : "already closed"; break;
+      case Code::send:
+        r = text(ch.send(d, value));
+        break;
+      case Code::recv:
+        r = text(ch.recv(d));
+        break;
+      case Code::try_send:
+        r = text(ch.try_send(value));
+        break;
+      case Code::try_recv:
+        r = text(ch.try_recv());
+        break;
+      case Code::close:
+        r = ch.close() ? "closed it" : "already closed";
+        break;
       case Code::select:
       case Code::select_default: {
         const Chan<int>& ch2 = w->chans[static_cast<std::size_t>(o.chan2)];
@@ -349,17 +396,24 @@ void interpret(const Program& p, std::size_t f, const std::shared_ptr<World>& w,
         r = ran;
         break;
       }
-      case Code::done_close: r = w->sd.close() ? "closed it" : "already closed"; break;
+      case Code::done_close:
+        r = w->sd.close() ? "closed it" : "already closed";
+        break;
       case Code::yield:
         fibercheck::yield();
         r = "yielded";
         break;
-      case Code::choose: r = "chose " + std::to_string(fibercheck::choose(3)); break;
-      case Code::sleep: r = text(sleep_for(d, std::chrono::milliseconds(o.inner))); break;
+      case Code::choose:
+        r = "chose " + std::to_string(fibercheck::choose(3));
+        break;
+      case Code::sleep:
+        r = text(sleep_for(d, std::chrono::milliseconds(o.inner)));
+        break;
       case Code::timeout: {
         Recv<int> got;
         Recv<Duration> fired;
-        const Selected s = select(d, {on_recv(ch, got), on_recv(after(std::chrono::milliseconds(1)), fired)});
+        const Selected s =
+            select(d, {on_recv(ch, got), on_recv(after(std::chrono::milliseconds(1)), fired)});
         r = "case " + std::to_string(s.index) + " " + text(s.status);
         if (s.index == 0) r += " " + text(got);
         break;
@@ -468,7 +522,8 @@ bool check_same_outcomes(const Program& p, const sched::ExploreOptions& reduced_
   const Exploration reduced = explore_program(p, with);
   if (!reduced.report.exhausted || full.outcomes != reduced.outcomes) {
     RC_FAIL("the reduction reaches every outcome of the full exploration (" +
-            std::string(with.cancellation_points ? "every cancellation point" : "done closed when idle") +
+            std::string(with.cancellation_points ? "every cancellation point"
+                                                 : "done closed when idle") +
             (with.reduction_sound_within_bound ? ", reduction_sound_within_bound" : "") + ")\n" +
             print(p) + "\nwithout reduction: " + full.report.summary(without) + ", " +
             std::to_string(full.outcomes.size()) + " outcomes" +
@@ -488,8 +543,8 @@ bool check_same_outcomes(const Program& p, const sched::ExploreOptions& reduced_
 // small programs are cheap, so each case checks a few (a failure names its program;
 // the others shrink to trivial ones). Sizes are fixed, not grown with the case number.
 rc::Gen<std::vector<Program>> gen_programs(std::size_t count, int max_ops) {
-  return rc::gen::resize(
-      100, rc::gen::container<std::vector<Program>>(count, gen_program(max_ops)));
+  return rc::gen::resize(100,
+                         rc::gen::container<std::vector<Program>>(count, gen_program(max_ops)));
 }
 
 // Runs an unreduced exploration may take; a program that needs more is skipped (about

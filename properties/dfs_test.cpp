@@ -6,8 +6,8 @@
 
 #include "explore/explore.hpp"
 #include "generate/rc_gen.hpp"
-#include "support.hpp"
 #include "model/text_form.hpp"
+#include "support.hpp"
 
 namespace fibercheck::props {
 
@@ -32,8 +32,8 @@ RC_GTEST_PROP(Dfs, NoScheduleOfACorrectSmallTreeLeaks, ()) {
   harness::CaseExploration x = harness::explore_case(c, o);
   RC_TAG(x.report.exhausted ? "exhausted" : "run cap");
   if (x.failure)
-    RC_FAIL(failure("no schedule within the bound leaks (" + x.report.summary(o) + ")",
-                    *x.failure, x.outcome));
+    RC_FAIL(failure("no schedule within the bound leaks (" + x.report.summary(o) + ")", *x.failure,
+                    x.outcome));
 }
 
 // The schedule-dependent mutant, planted anywhere in a small tree, is found by

@@ -31,8 +31,8 @@
 #include <string>
 #include <vector>
 
-#include "fibercheck/harness/check.hpp"
 #include "fibercheck/fibercheck.hpp"
+#include "fibercheck/harness/check.hpp"
 #include "fibercheck/sched/rng.hpp"
 
 namespace fibercheck::props {
@@ -74,7 +74,7 @@ struct Poller {
 struct Pair {
   std::size_t cap = 0;
   int values = 1;
-  bool range = false;            // the sender closes; the receiver drains until closed
+  bool range = false;              // the sender closes; the receiver drains until closed
   bool started_by_sender = false;  // the sender starts its receiver (else the root does)
 };
 
@@ -95,30 +95,42 @@ struct Program {
 
 const char* name(Poll p) {
   switch (p) {
-    case Poll::select_default: return "select-default";
-    case Poll::select_feed: return "select-feed";
-    case Poll::select_nil: return "select-nil";
-    case Poll::try_recv: return "try-recv";
-    case Poll::query: return "query";
+    case Poll::select_default:
+      return "select-default";
+    case Poll::select_feed:
+      return "select-feed";
+    case Poll::select_nil:
+      return "select-nil";
+    case Poll::try_recv:
+      return "try-recv";
+    case Poll::query:
+      return "query";
   }
   return "?";
 }
 
 const char* name(Work w) {
   switch (w) {
-    case Work::recv: return "recv";
-    case Work::send: return "send";
-    case Work::request_reply: return "request-reply";
-    case Work::range: return "range";
+    case Work::recv:
+      return "recv";
+    case Work::send:
+      return "send";
+    case Work::request_reply:
+      return "request-reply";
+    case Work::range:
+      return "range";
   }
   return "?";
 }
 
 const char* name(RootEnd e) {
   switch (e) {
-    case RootEnd::returns: return "returns";
-    case RootEnd::waits: return "waits";
-    case RootEnd::polls: return "polls";
+    case RootEnd::returns:
+      return "returns";
+    case RootEnd::waits:
+      return "waits";
+    case RootEnd::polls:
+      return "polls";
   }
   return "?";
 }
@@ -347,15 +359,18 @@ Result run_checked(const Program& p, const RunOptions& o) {
   r.out = run([&](Done d) { run_program(p, r.tally, d); }, o);
   int pair_values = 0;
   for (const Pair& q : p.pairs) pair_values += q.values;
-  const int pollers =
-      static_cast<int>(p.pollers.size()) + (p.root_end == RootEnd::polls ? 1 : 0);
+  const int pollers = static_cast<int>(p.pollers.size()) + (p.root_end == RootEnd::polls ? 1 : 0);
   std::ostringstream s;
-  if (!r.out.clean() || !r.out.live.empty()) s << "not clean: " << r.out.summary();
+  if (!r.out.clean() || !r.out.live.empty())
+    s << "not clean: " << r.out.summary();
   else if (r.tally.pollers_saw_closed != pollers)
     s << r.tally.pollers_saw_closed << " of " << pollers << " pollers saw closed";
-  else if (r.tally.closes != 1) s << "closed was closed " << r.tally.closes << " times";
-  else if (r.tally.helper_done != 1) s << "the helper did not finish";
-  else if (r.tally.feeders_done != p.feeders) s << "a feeder did not finish";
+  else if (r.tally.closes != 1)
+    s << "closed was closed " << r.tally.closes << " times";
+  else if (r.tally.helper_done != 1)
+    s << "the helper did not finish";
+  else if (r.tally.feeders_done != p.feeders)
+    s << "a feeder did not finish";
   else if (r.tally.pairs_received != pair_values)
     s << r.tally.pairs_received << " of " << pair_values << " pair values received";
   r.problem = s.str();
@@ -452,8 +467,8 @@ void check_from_seed(std::uint64_t seed, int cases, Prop prop) {
   } else {
     std::ostringstream s;
     rc::detail::printResultMessage(result, s);
-    ADD_FAILURE() << "RapidCheck seed " << params.seed << " (rerun with RC_PARAMS=\"seed="
-                  << params.seed << "\")\n"
+    ADD_FAILURE() << "RapidCheck seed " << params.seed
+                  << " (rerun with RC_PARAMS=\"seed=" << params.seed << "\")\n"
                   << s.str();
   }
 }
@@ -483,11 +498,11 @@ TEST(Polling, NoStrategyStarvesACorrectPoller) {
 // fair from the first step, and the unfair prefix lasts at most max_steps / 2. So this
 // test makes that prefix as long as run() allows (fair_after_steps = UINT64_MAX: the
 // strategy decides the first kUnfair steps of a run of 2 * kUnfair; no leak window,
-// whose second half is fair too) and looks at where the run ended. The strategy decides those first kUnfair steps exactly as it would in
-// a run with no fallback and max_steps = kUnfair (the fair switch changes nothing before
-// its step, and no strategy reads max_steps), so a run that has not ended by then is
-// one that, without the fallback, ends with "step budget exceeded". The same run then
-// ends clean in its fair part: the fallback is what saves it.
+// whose second half is fair too) and looks at where the run ended. The strategy decides those first
+// kUnfair steps exactly as it would in a run with no fallback and max_steps = kUnfair (the fair
+// switch changes nothing before its step, and no strategy reads max_steps), so a run that has not
+// ended by then is one that, without the fallback, ends with "step budget exceeded". The same run
+// then ends clean in its fair part: the fallback is what saves it.
 TEST(Polling, StrategiesStarveAPollerUntilTheRunTurnsFair) {
   constexpr std::uint64_t kSeed = 0x57A1'2E00ull;
   constexpr std::uint64_t kUnfair = 2000;
@@ -521,16 +536,17 @@ TEST(Polling, StrategiesStarveAPollerUntilTheRunTurnsFair) {
       (x.strategy.kind == StrategyKind::replay ? starved_replay : starved_pct) += 1;
       if (example.empty()) {
         std::ostringstream s;
-        s << "program " << i << " (" << p << ") under " << describe(x) << ": "
-          << r.out.steps << " steps";
+        s << "program " << i << " (" << p << ") under " << describe(x) << ": " << r.out.steps
+          << " steps";
         example = s.str();
       }
     }
   }
-  std::printf("seed %llu: of %d runs, %d under replay's default and %d under PCT were still "
-              "running after %llu unfair steps; e.g. %s\n",
-              static_cast<unsigned long long>(kSeed), runs, starved_replay, starved_pct,
-              static_cast<unsigned long long>(kUnfair), example.c_str());
+  std::printf(
+      "seed %llu: of %d runs, %d under replay's default and %d under PCT were still "
+      "running after %llu unfair steps; e.g. %s\n",
+      static_cast<unsigned long long>(kSeed), runs, starved_replay, starved_pct,
+      static_cast<unsigned long long>(kUnfair), example.c_str());
   EXPECT_GT(starved_replay, 0) << "seed " << kSeed << ": no program starved under replay's default";
   EXPECT_GT(starved_pct, 0) << "seed " << kSeed << ": no program starved under PCT";
 }

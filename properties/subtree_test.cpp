@@ -1,5 +1,5 @@
-#include "support.hpp"
 #include "fibercheck/harness/topology.hpp"
+#include "support.hpp"
 
 namespace fibercheck::props {
 

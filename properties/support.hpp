@@ -8,12 +8,12 @@
 
 #include <string>
 
+#include "explore/runner.hpp"
+#include "explore/shrink.hpp"
 #include "fibercheck/harness/rapidcheck.hpp"
+#include "generate/rc_gen.hpp"
 #include "model/case_line.hpp"
 #include "report/failure.hpp"
-#include "explore/shrink.hpp"
-#include "generate/rc_gen.hpp"
-#include "explore/runner.hpp"
 
 namespace fibercheck::props {
 

@@ -1,5 +1,6 @@
-#include "support.hpp"
 #include "model/text_form.hpp"
+
+#include "support.hpp"
 
 namespace fibercheck::props {
 

@@ -12,10 +12,14 @@ namespace fibercheck {
 
 const char* to_string(FiberState s) noexcept {
   switch (s) {
-    case FiberState::ready: return "ready";
-    case FiberState::running: return "running";
-    case FiberState::blocked: return "blocked";
-    case FiberState::terminated_not_joined: return "terminated, not joined";
+    case FiberState::ready:
+      return "ready";
+    case FiberState::running:
+      return "running";
+    case FiberState::blocked:
+      return "blocked";
+    case FiberState::terminated_not_joined:
+      return "terminated, not joined";
   }
   return "?";
 }
@@ -24,7 +28,6 @@ std::string FiberInfo::site() const {
   if (file.empty()) return "unknown site (plain boost fiber)";
   return file + ":" + std::to_string(line);
 }
-
 
 std::vector<FiberInfo> census() {
   std::vector<FiberInfo> out;
@@ -119,8 +122,7 @@ std::string watched_done_text(const FiberInfo& f) {
 
 std::string describe_leaks(const std::vector<FiberInfo>& fibers) {
   if (fibers.empty()) return "";
-  return "expected no live fibers, found " + std::to_string(fibers.size()) + ":\n" +
-         format(fibers);
+  return "expected no live fibers, found " + std::to_string(fibers.size()) + ":\n" + format(fibers);
 }
 
 void install() {

@@ -36,7 +36,7 @@ Status sleep_for(const Done& done, Duration d) {
   detail::DoneState* ds = done.state();
   if (d.count() <= 0) {  // Go's time.Sleep(0): a scheduling point (above) that returns at once
     return ds != nullptr && ds->is_closed.load(std::memory_order_acquire) ? Status::cancelled
-                                                                           : Status::ok;
+                                                                          : Status::ok;
   }
   const std::int64_t deadline = rt.now() + d.count();
   detail::Waiter w;
@@ -89,7 +89,8 @@ struct Ticker::Impl final : detail::Timer {
 };
 
 Ticker::Ticker(Duration period) : ch_(1, "ticker"), impl_(std::make_unique<Impl>()) {
-  if (period.count() <= 0) throw std::invalid_argument("fibercheck::Ticker: period must be positive");
+  if (period.count() <= 0)
+    throw std::invalid_argument("fibercheck::Ticker: period must be positive");
   detail::sync_point("start ticker", ch_.name());
   impl_->ch = ch_;
   impl_->period = period;

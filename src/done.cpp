@@ -3,18 +3,21 @@
 #include <mutex>
 #include <vector>
 
-#include "fibercheck/clock.hpp"
 #include "detail/done_state.hpp"
 #include "detail/runtime.hpp"
+#include "fibercheck/clock.hpp"
 #include "fibercheck/scope.hpp"
 
 namespace fibercheck {
 
 const char* to_string(CloseReason r) noexcept {
   switch (r) {
-    case CloseReason::open: return "open";
-    case CloseReason::cancelled: return "cancelled";
-    case CloseReason::deadline_exceeded: return "deadline exceeded";
+    case CloseReason::open:
+      return "open";
+    case CloseReason::cancelled:
+      return "cancelled";
+    case CloseReason::deadline_exceeded:
+      return "deadline exceeded";
   }
   return "?";
 }
@@ -147,7 +150,8 @@ std::string DoneState::describe(WaitOp) const {
 
 bool Done::closed() const noexcept {
   if (!state_) return false;
-  detail::sync_point("closed() of done", state_->name);  // Go's ctx.Err(): a read another fiber races
+  detail::sync_point("closed() of done",
+                     state_->name);  // Go's ctx.Err(): a read another fiber races
   detail::note_watch(state_.get());
   return state_->is_closed.load(std::memory_order_acquire);
 }
@@ -169,7 +173,9 @@ void Done::wait() const {
   node.waiter = &w;
   node.op = detail::WaitOp::done;
   static const struct Never final : detail::Waitable {
-    std::string describe(detail::WaitOp) const override { return "wait on a done that never closes"; }
+    std::string describe(detail::WaitOp) const override {
+      return "wait on a done that never closes";
+    }
   } never;
   node.object = state_ ? static_cast<const detail::Waitable*>(state_.get()) : &never;
   w.nodes = &node;
@@ -242,7 +248,8 @@ bool DoneSource::close() noexcept {
   if (!state_) return false;
   // Go's cancel(): other fibers may run just before it. Closing a closed source changes
   // nothing, so it is no scheduling point (every Scope's destructor closes its source).
-  if (!state_->is_closed.load(std::memory_order_acquire)) detail::sync_point("close of done", state_->name);
+  if (!state_->is_closed.load(std::memory_order_acquire))
+    detail::sync_point("close of done", state_->name);
   return state_->close(CloseReason::cancelled);
 }
 

@@ -161,7 +161,8 @@ bool LockState::try_acquire(bool shared) {
 void LockState::release(bool shared) {
   // Other fibers may run just before the lock is released (Go: Unlock is a
   // synchronization point); the hand-off wakes a waiter, so it commutes with nothing.
-  sync_point(shared ? "unlock_shared of rwmutex" : (rw ? "unlock of rwmutex" : "unlock of mutex"), name);
+  sync_point(shared ? "unlock_shared of rwmutex" : (rw ? "unlock of rwmutex" : "unlock of mutex"),
+             name);
   touch_all();
   std::lock_guard<detail::ObjectLock> lk(m_);
   // While reclaim unwinds this fiber, its destructors (a lock_guard over a mutex it
@@ -199,12 +200,14 @@ void LockState::release(bool shared) {
 void LockState::note_foreign_release(const FiberProps& p, bool shared) const {
   Runtime& rt = Runtime::get();
   if (rt.run == nullptr) return;
-  std::string s = p.path + ": " +
-                  (shared ? "unlock_shared of rwmutex" : (rw ? "unlock of rwmutex" : "unlock of mutex")) +
-                  " '" + name + "' it did not " + (shared ? "read-lock" : "hold");
+  std::string s =
+      p.path + ": " +
+      (shared ? "unlock_shared of rwmutex" : (rw ? "unlock of rwmutex" : "unlock of mutex")) +
+      " '" + name + "' it did not " + (shared ? "read-lock" : "hold");
   if (shared) {
-    s += readers_.empty() ? " (not read-locked)"
-                          : " (read-locked by " + std::to_string(readers_.size()) + " other reader(s))";
+    s += readers_.empty()
+             ? " (not read-locked)"
+             : " (read-locked by " + std::to_string(readers_.size()) + " other reader(s))";
   } else if (writer_) {
     s += " (held by " + writer_->path + ")";
   } else if (!readers_.empty()) {
@@ -260,9 +263,7 @@ void Mutex::lock() const {
   keep->acquire(false);
 }
 bool Mutex::try_lock() const { return state_->try_acquire(false); }
-void Mutex::unlock() const {
-  state_->release(false);
-}
+void Mutex::unlock() const { state_->release(false); }
 const std::string& Mutex::name() const noexcept { return state_->name; }
 
 SharedMutex::SharedMutex(std::string name)
@@ -273,17 +274,13 @@ void SharedMutex::lock() const {
   keep->acquire(false);
 }
 bool SharedMutex::try_lock() const { return state_->try_acquire(false); }
-void SharedMutex::unlock() const {
-  state_->release(false);
-}
+void SharedMutex::unlock() const { state_->release(false); }
 void SharedMutex::lock_shared() const {
   auto keep = state_;
   keep->acquire(true);
 }
 bool SharedMutex::try_lock_shared() const { return state_->try_acquire(true); }
-void SharedMutex::unlock_shared() const {
-  state_->release(true);
-}
+void SharedMutex::unlock_shared() const { state_->release(true); }
 const std::string& SharedMutex::name() const noexcept { return state_->name; }
 
 }  // namespace fibercheck

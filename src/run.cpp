@@ -1,8 +1,8 @@
 #include "fibercheck/run.hpp"
 
-#include <boost/fiber/operations.hpp>
 #include <algorithm>
 #include <atomic>
+#include <boost/fiber/operations.hpp>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
@@ -12,23 +12,29 @@
 #include <stdexcept>
 #include <thread>
 
-#include "fibercheck/deadlock.hpp"
-#include "fibercheck/exceptions.hpp"
 #include "detail/overflow.hpp"
 #include "detail/runtime.hpp"
 #include "detail/scheduler.hpp"
+#include "fibercheck/deadlock.hpp"
+#include "fibercheck/exceptions.hpp"
 #include "fibercheck/scope.hpp"
 
 namespace fibercheck {
 
 const char* to_string(Verdict v) noexcept {
   switch (v) {
-    case Verdict::finished: return "finished";
-    case Verdict::quiescent: return "quiescent";
-    case Verdict::step_budget_exceeded: return "step budget exceeded";
-    case Verdict::still_running: return "still running";
-    case Verdict::time_budget_exceeded: return "time budget exceeded";
-    case Verdict::exception: return "exception";
+    case Verdict::finished:
+      return "finished";
+    case Verdict::quiescent:
+      return "quiescent";
+    case Verdict::step_budget_exceeded:
+      return "step budget exceeded";
+    case Verdict::still_running:
+      return "still running";
+    case Verdict::time_budget_exceeded:
+      return "time budget exceeded";
+    case Verdict::exception:
+      return "exception";
   }
   return "?";
 }
@@ -79,7 +85,8 @@ std::string Outcome::summary() const {
   }
   if (verdict == Verdict::still_running) {
     s += "root has returned, yet these fibers kept running through a fair wind-down: they "
-         "leaked (nothing will ever stop them):\n" + still_running_causes(live);
+         "leaked (nothing will ever stop them):\n" +
+         still_running_causes(live);
   }
   if (!reclaim_notes.empty()) {
     s += "\nwhile unwinding the leftover fibers:\n";
@@ -239,8 +246,8 @@ Outcome run_here(const RootBody& root, const RunOptions& opt, const source_locat
     // polls until another acts gets its turn before anything is blamed.
     const std::uint64_t half = opt.leak_window_steps / 2;
     st.fair_from_step = std::min(st.fair_from_step, st.steps + half);
-    const std::uint64_t grace = std::max<std::uint64_t>(
-        opt.leak_window_steps - half, 16 * std::max<std::size_t>(rt.live(), 1));
+    const std::uint64_t grace = std::max<std::uint64_t>(opt.leak_window_steps - half,
+                                                        16 * std::max<std::size_t>(rt.live(), 1));
     const std::uint64_t end = std::max(st.steps, st.fair_from_step) + grace;
     if (end < st.max_steps) {
       window_end = end;
@@ -255,9 +262,8 @@ Outcome run_here(const RootBody& root, const RunOptions& opt, const source_locat
     open_window();
   };
   {
-    FiberProps* p = detail::new_fiber(opt.root_name, site,
-                                      takes_done ? root_done.done().name() : std::string(),
-                                      nullptr);
+    FiberProps* p = detail::new_fiber(
+        opt.root_name, site, takes_done ? root_done.done().name() : std::string(), nullptr);
     p->kind = "root";
     detail::launch(p, nullptr, [&root, &root_returned, d = root_done.done()] {
       if (root.with_done) {
@@ -295,9 +301,8 @@ Outcome run_here(const RootBody& root, const RunOptions& opt, const source_locat
       break;
     }
     const bool timer_first =
-        !st.timers.empty() &&
-        !(opt.cancel_at_time && !st.cancel_fired &&
-          opt.cancel_at_time->count() <= st.timers.begin()->first.first);
+        !st.timers.empty() && !(opt.cancel_at_time && !st.cancel_fired &&
+                                opt.cancel_at_time->count() <= st.timers.begin()->first.first);
     if (timer_first) {
       if (st.timers.begin()->first.first > opt.max_virtual_time.count()) {
         out.verdict = Verdict::time_budget_exceeded;
@@ -495,7 +500,8 @@ namespace {
 Outcome run_root(const RootBody& root, const RunOptions& options, const source_location& site) {
   if (CaseThread::on_one()) {
     if (Runtime::get().poisoned)
-      throw std::logic_error("fibercheck::run: this case thread is parked after an unreclaimable leak");
+      throw std::logic_error(
+          "fibercheck::run: this case thread is parked after an unreclaimable leak");
     return run_here(root, options, site);
   }
   Outcome out;

@@ -5,14 +5,14 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <mutex>
 #include <new>
 #include <stdexcept>
 #include <vector>
-#include <mutex>
 
-#include "fibercheck/exceptions.hpp"
 #include "detail/runtime.hpp"
 #include "detail/scheduler.hpp"
+#include "fibercheck/exceptions.hpp"
 
 namespace fibercheck {
 
@@ -278,11 +278,12 @@ void fiber_main(FiberProps* self, ScopeState* scope, void (*body)(void*), void* 
 
 }  // namespace detail
 
-Scope::Scope(const Done& parent, std::string name) : source_(parent, [&] {
-  if (!name.empty()) return name;
-  detail::FiberProps* p = detail::current_fiber();
-  return p ? p->path : std::string("scope");
-}()) {
+Scope::Scope(const Done& parent, std::string name)
+    : source_(parent, [&] {
+        if (!name.empty()) return name;
+        detail::FiberProps* p = detail::current_fiber();
+        return p ? p->path : std::string("scope");
+      }()) {
   state_ = std::make_shared<detail::ScopeState>(source_.done().name());
   if (const detail::FiberProps* p = detail::current_fiber()) {
     state_->creator = p;
@@ -314,8 +315,8 @@ Scope::~Scope() {
   if (detail::FiberProps* child = child_in_own_lineage(state_.get())) {
     // Waiting here would wait for the calling fiber itself. The children keep the
     // scope's state alive; the run stops with this misuse as its error.
-    const std::string what = "misuse: scope '" + state_->name + "' was destroyed inside its own child '" +
-                             child->path +
+    const std::string what = "misuse: scope '" + state_->name +
+                             "' was destroyed inside its own child '" + child->path +
                              "': it would wait for itself; destroy a scope in the fiber that "
                              "created it";
     detail::Runtime& rt = detail::Runtime::get();

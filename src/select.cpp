@@ -84,7 +84,8 @@ void trace_select(const SelectCase* cases, int n, const DoneState* ds, bool has_
   if (rt.run == nullptr || !rt.run->record_events || rt.run->events == nullptr) return;
   const ChanBase* used = taken >= 0 && taken < n ? cases[taken].chan : nullptr;
   bool left_one = false;
-  for (int i = 0; i < n && !left_one; ++i) left_one = cases[i].chan != nullptr && cases[i].chan != used;
+  for (int i = 0; i < n && !left_one; ++i)
+    left_one = cases[i].chan != nullptr && cases[i].chan != used;
   if (!left_one) return;
   std::string d = "{";
   for (int i = 0; i < n; ++i) {
@@ -127,7 +128,8 @@ void trace_select(const SelectCase* cases, int n, const DoneState* ds, bool has_
 // one-case selects.
 const char* op_verb(const SelectCase* cases, int n, bool has_default) {
   if (n == 0) return has_default ? "select_or_default on done" : "select on done";
-  if (n > 1) return has_default ? "select_or_default, first case on chan" : "select, first case on chan";
+  if (n > 1)
+    return has_default ? "select_or_default, first case on chan" : "select, first case on chan";
   const bool send = cases[0].op == WaitOp::send;
   if (cases[0].chan == nullptr) {
     if (has_default) return send ? "try_send on nil chan" : "try_recv on nil chan";
@@ -201,7 +203,8 @@ SelectResult select_impl(const SelectCase* cases, int n, const Done* done, bool 
     node.op = cases[i].op;
     node.slot = cases[i].slot;
     node.object = cases[i].chan ? static_cast<const Waitable*>(cases[i].chan) : &kNil;
-    if (cases[i].chan) (cases[i].op == WaitOp::send ? cases[i].chan->sendq_ : cases[i].chan->recvq_).push_back(node);
+    if (cases[i].chan)
+      (cases[i].op == WaitOp::send ? cases[i].chan->sendq_ : cases[i].chan->recvq_).push_back(node);
   }
   int count = n;
   if (ds) {
@@ -222,7 +225,8 @@ SelectResult select_impl(const SelectCase* cases, int n, const Done* done, bool 
   locks.lock();
   for (int i = 0; i < n; ++i) {
     WaitNode& node = nodes[static_cast<std::size_t>(i)];
-    if (node.linked) (node.op == WaitOp::send ? cases[i].chan->sendq_ : cases[i].chan->recvq_).remove(node);
+    if (node.linked)
+      (node.op == WaitOp::send ? cases[i].chan->sendq_ : cases[i].chan->recvq_).remove(node);
   }
   if (ds) ds->waiters.remove(nodes[static_cast<std::size_t>(n)]);
   locks.unlock();

@@ -4,17 +4,28 @@ namespace fibercheck {
 
 const char* to_string(EventKind k) noexcept {
   switch (k) {
-    case EventKind::spawn: return "spawn";
-    case EventKind::block: return "block";
-    case EventKind::wake: return "wake";
-    case EventKind::send: return "send";
-    case EventKind::recv: return "recv";
-    case EventKind::close: return "close";
-    case EventKind::cancel: return "cancel";
-    case EventKind::exit: return "exit";
-    case EventKind::timer: return "timer";
-    case EventKind::unwind: return "unwind";
-    case EventKind::select: return "select";
+    case EventKind::spawn:
+      return "spawn";
+    case EventKind::block:
+      return "block";
+    case EventKind::wake:
+      return "wake";
+    case EventKind::send:
+      return "send";
+    case EventKind::recv:
+      return "recv";
+    case EventKind::close:
+      return "close";
+    case EventKind::cancel:
+      return "cancel";
+    case EventKind::exit:
+      return "exit";
+    case EventKind::timer:
+      return "timer";
+    case EventKind::unwind:
+      return "unwind";
+    case EventKind::select:
+      return "select";
   }
   return "?";
 }

@@ -341,8 +341,8 @@ void once_deadlock_beside_poller(Done done) {
       fibercheck::Recv<int> v, s;
       const fibercheck::Selected r =
           polls < 50 ? fibercheck::select_or_default(
-                          d, {fibercheck::on_recv(never, v), fibercheck::on_recv(started, s)})
-                    : fibercheck::select_or_default(d, {fibercheck::on_recv(never, v)});
+                           d, {fibercheck::on_recv(never, v), fibercheck::on_recv(started, s)})
+                     : fibercheck::select_or_default(d, {fibercheck::on_recv(never, v)});
       if (r.status == Status::cancelled) return;
       if (polls < 50 && r.index == 1) return;  // the loader has started
     }
@@ -367,7 +367,8 @@ TEST(Check, ShrinkingKeepsTheDeadlockInsteadOfAStepBudget) {
   EXPECT_NE(r.report.find("same failure"), std::string::npos) << r.report;
   bool loader = false;
   for (const auto& f : r.outcome.live)
-    loader = loader || (f.path == "root/loader" && f.blocked_on.find("'data'") != std::string::npos);
+    loader =
+        loader || (f.path == "root/loader" && f.blocked_on.find("'data'") != std::string::npos);
   EXPECT_TRUE(loader) << r.report;
 }
 
@@ -405,7 +406,8 @@ TEST(CheckCase, BadRootLinesAreRejectedWithTheColumnAndWhatWasExpected) {
       {"fibercheck-case v2 strategy=random root=A", 1, "starting with 'fibercheck-case v1 '"},
       {p + "strategy=random seed=1", p.size() + 23, "expected root=<check name> at the end"},
       {p + "seed=1 root=A", p.size() + 14, "expected strategy=..."},
-      {p + "strategy=random root=A seed=1", p.size() + 22, "the check's name after root=, as the last key"},
+      {p + "strategy=random root=A seed=1", p.size() + 22,
+       "the check's name after root=, as the last key"},
       {p + "strategy=random root=", p.size() + 22, "the check's name after root="},
       {p + "strategy=random colour=red root=A", p.size() + 17,
        "expected one of strategy, seed, choices, pct-depth, cancel, cancel-when-idle, "
@@ -420,7 +422,8 @@ TEST(CheckCase, BadRootLinesAreRejectedWithTheColumnAndWhatWasExpected) {
       ADD_FAILURE() << "accepted: " << b.line << " (root " << c.root << ")";
     } catch (const fibercheck::harness::ParseError& e) {
       EXPECT_EQ(e.column(), b.column) << b.line << ": " << e.what();
-      EXPECT_NE(std::string(e.what()).find(b.expected), std::string::npos) << b.line << ": " << e.what();
+      EXPECT_NE(std::string(e.what()).find(b.expected), std::string::npos)
+          << b.line << ": " << e.what();
     }
   }
   // Trailing blanks and a newline are not part of the check's name.

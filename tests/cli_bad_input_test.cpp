@@ -5,6 +5,7 @@
 // binary, whose path comes from CMake as FIBERCHECK_CLI (and the project's version
 // as FIBERCHECK_VERSION).
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <spawn.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -16,8 +17,6 @@
 #include <iterator>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 extern char** environ;
 
@@ -102,19 +101,22 @@ Result run_cli(const std::vector<std::string>& args) {
 }
 
 // Exit 2, and one message that names the problem (each `needle`).
-void expect_rejected(const std::vector<std::string>& args, const std::vector<std::string>& needles) {
+void expect_rejected(const std::vector<std::string>& args,
+                     const std::vector<std::string>& needles) {
   const Result r = run_cli(args);
   std::string shown;
   for (const auto& a : args) shown += " '" + a.substr(0, 60) + (a.size() > 60 ? "...'" : "'");
   EXPECT_EQ(r.status, 2) << "fibercheck" << shown << "\nstderr: " << r.err.substr(0, 2000);
-  EXPECT_EQ(r.err.rfind("fibercheck: ", 0), 0u) << "fibercheck" << shown << "\nstderr: " << r.err.substr(0, 2000);
+  EXPECT_EQ(r.err.rfind("fibercheck: ", 0), 0u)
+      << "fibercheck" << shown << "\nstderr: " << r.err.substr(0, 2000);
   EXPECT_LT(r.err.size(), 4096u) << "a rejection is a short message, not an echo of the input";
   for (const auto& n : needles)
     EXPECT_NE(r.err.find(n), std::string::npos)
         << "fibercheck" << shown << "\nexpected '" << n << "' in stderr: " << r.err.substr(0, 2000);
 }
 
-const std::string kLine = "fibercheck-case v1 strategy=random seed=1 cancel=3 max-steps=2000 topology=";
+const std::string kLine =
+    "fibercheck-case v1 strategy=random seed=1 cancel=3 max-steps=2000 topology=";
 
 // Exit 0, the help on stdout naming each of `needles`, nothing on stderr.
 void expect_help(const std::vector<std::string>& args, const std::vector<std::string>& needles) {
@@ -273,16 +275,20 @@ TEST(CliBadInput, BadCaseLinesGiveTheColumnAndWhatWasExpected) {
   expect_rejected({"replay", "hello"}, {"column 1", "expected a case line starting with"});
   expect_rejected({"replay", "fibercheck-case v1 strategy=random seed=-1 topology=fc1 gen"},
                   {"column 41", "expected a whole number for seed"});
-  expect_rejected({"replay", "fibercheck-case v1 strategy=random seed=18446744073709551616 topology=fc1 gen"},
-                  {"column 41", "below 2^64"});
+  expect_rejected(
+      {"replay", "fibercheck-case v1 strategy=random seed=18446744073709551616 topology=fc1 gen"},
+      {"column 41", "below 2^64"});
   expect_rejected({"replay", "fibercheck-case v1 strategy=dfs topology=fc1 gen"},
                   {"column 29", "expected fifo, random, pct or replay"});
-  expect_rejected({"replay", kLine + "fc1 pipe(gen,nosuch)"}, {"column 89", "expected a known kind"});
+  expect_rejected({"replay", kLine + "fc1 pipe(gen,nosuch)"},
+                  {"column 89", "expected a known kind"});
   expect_rejected({"replay", kLine + "fc1 gen{n=65}"}, {"column 86", "expected n from 0 to 64"});
-  expect_rejected({"replay", kLine + "fc1 gen{n=-99999999999999999}"}, {"expected a number of at most 12 digits"});
+  expect_rejected({"replay", kLine + "fc1 gen{n=-99999999999999999}"},
+                  {"expected a number of at most 12 digits"});
   expect_rejected({"replay", kLine + "fc1 pipe(gen"}, {"column 88", "expected ',' or ')'"});
-  expect_rejected({"replay", std::string("fibercheck-case v1 strategy=random\x01 topology=fc1 gen")},
-                  {"column 29", "expected fifo"});
+  expect_rejected(
+      {"replay", std::string("fibercheck-case v1 strategy=random\x01 topology=fc1 gen")},
+      {"column 29", "expected fifo"});
   expect_rejected({"replay", kLine + "fc1 gen\xff"}, {"column 83", "found byte 255"});
 }
 
@@ -291,33 +297,41 @@ TEST(CliBadInput, OneMebibyteInputsAreRejectedQuickly) {
   // kernel caps one argument at 128 KiB, so these go through --file.
   Scratch s;
   int n = 0;
-  auto expect_rejected = [&](const std::vector<std::string>& args, const std::vector<std::string>& needles) {
-    ::expect_rejected({"replay", "--file", s.write("big" + std::to_string(n++), args.at(1)).string()}, needles);
+  auto expect_rejected = [&](const std::vector<std::string>& args,
+                             const std::vector<std::string>& needles) {
+    ::expect_rejected(
+        {"replay", "--file", s.write("big" + std::to_string(n++), args.at(1)).string()}, needles);
   };
   expect_rejected({"replay", std::string(1 << 20, 'x')}, {"column 1"});
   std::string deep = kLine + "fc1 ";
   while (deep.size() < (1u << 20) - 10) deep += "scope(";
   expect_rejected({"replay", deep}, {"levels deep"});
   expect_rejected({"replay", std::string((1 << 20) + 1, 'x')}, {"over 1 MiB"});
-  expect_rejected({"replay", kLine + "fc1 " + std::string((1 << 20) - 200, 'a')}, {"at most 64 characters"});
+  expect_rejected({"replay", kLine + "fc1 " + std::string((1 << 20) - 200, 'a')},
+                  {"at most 64 characters"});
   std::string choices = "fibercheck-case v1 strategy=replay choices=";
   while (choices.size() < (1u << 20) - 40) choices += "1.";
-  expect_rejected({"replay", choices + "x topology=fc1 gen"}, {"expected a whole number for a choice"});
+  expect_rejected({"replay", choices + "x topology=fc1 gen"},
+                  {"expected a whole number for a choice"});
 }
 
 TEST(CliBadInput, ATreeTooLargeToRunIsRejected) {
   // Valid grammar, every level within bounds, but far more nodes than any case needs.
   std::string wide = "merge(stage,stage,stage,stage)";
-  for (int level = 0; level < 6; ++level) wide = "merge(" + wide + "," + wide + "," + wide + "," + wide + ")";
+  for (int level = 0; level < 6; ++level)
+    wide = "merge(" + wide + "," + wide + "," + wide + "," + wide + ")";
   Scratch s;
-  expect_rejected({"replay", "--file", s.write("wide.case", kLine + "fc1 " + wide).string()}, {"nodes", "at most"});
+  expect_rejected({"replay", "--file", s.write("wide.case", kLine + "fc1 " + wide).string()},
+                  {"nodes", "at most"});
 }
 
 TEST(CliBadInput, UnreadableCaseFilesAreNamed) {
   Scratch s;
-  expect_rejected({"replay", "--file", s.path("missing.case").string()}, {"cannot read", "missing.case"});
+  expect_rejected({"replay", "--file", s.path("missing.case").string()},
+                  {"cannot read", "missing.case"});
   expect_rejected({"replay", "--file", s.path("").string()}, {"is a directory"});
-  expect_rejected({"replay", "--file", s.write("empty.case", "").string()}, {"empty.case", "is empty"});
+  expect_rejected({"replay", "--file", s.write("empty.case", "").string()},
+                  {"empty.case", "is empty"});
   expect_rejected({"replay", "--file", "/dev/null"}, {"is empty"});
   // Endless, with no newline: read up to the limit, never into memory whole.
   expect_rejected({"replay", "--file", "/dev/zero"}, {"over 1 MiB"});
@@ -328,11 +342,13 @@ TEST(CliBadInput, UnreadableCaseFilesAreNamed) {
 }
 
 TEST(CliBadInput, FilesWithoutReadPermissionAreNamed) {
-  if (::geteuid() == 0) GTEST_SKIP() << "root reads files whatever their mode; the other unreadable cases still run";
+  if (::geteuid() == 0)
+    GTEST_SKIP() << "root reads files whatever their mode; the other unreadable cases still run";
   Scratch s;
   const fs::path p = s.write("locked.case", kLine + "fc1 gen\n");
   fs::permissions(p, fs::perms::none);
-  expect_rejected({"replay", "--file", p.string()}, {"cannot read", "locked.case", "Permission denied"});
+  expect_rejected({"replay", "--file", p.string()},
+                  {"cannot read", "locked.case", "Permission denied"});
 }
 
 TEST(CliBadInput, UnwritableOutputsAreNamed) {

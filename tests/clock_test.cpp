@@ -111,12 +111,14 @@ TEST(Clock, TickerDropsTicksWhileThePreviousIsUnread) {
   // FIFO: time moves only when every fiber blocks (random may fire a tick early, at
   // the sleep's own scheduling point, and shift the sleep by a second).
   std::vector<Duration> got;
-  Outcome out = run([&](Done done) {
-    Ticker t(1s);
-    (void)sleep_for(done, 10s + 500ms);
-    for (int i = 0; i < 2; ++i)
-      if (auto r = t.chan().recv(done)) got.push_back(*r);
-  }, test::with(sched::StrategyKind::fifo));
+  Outcome out = run(
+      [&](Done done) {
+        Ticker t(1s);
+        (void)sleep_for(done, 10s + 500ms);
+        for (int i = 0; i < 2; ++i)
+          if (auto r = t.chan().recv(done)) got.push_back(*r);
+      },
+      test::with(sched::StrategyKind::fifo));
   EXPECT_TRUE(out.clean()) << out.summary();
   EXPECT_EQ(got, (std::vector<Duration>{Duration(1s), Duration(11s)}));
 }

@@ -3,19 +3,18 @@
 // the end of a run, and the real-clock helper outside a run.
 #include <gtest/gtest.h>
 
-#include <set>
-
 #include <boost/fiber/operations.hpp>
 #include <chrono>
 #include <optional>
+#include <set>
 
 #include "fibercheck/chan.hpp"
 #include "fibercheck/clock.hpp"
 #include "fibercheck/done.hpp"
 #include "fibercheck/run.hpp"
 #include "fibercheck/scope.hpp"
-#include "fibercheck/yield.hpp"
 #include "fibercheck/select.hpp"
+#include "fibercheck/yield.hpp"
 #include "support.hpp"
 
 namespace fibercheck {
@@ -45,13 +44,15 @@ TEST(Deadline, CancellingFirstSaysCancelledAndTheDeadlineNeverMovesTheClock) {
   // FIFO: a random schedule may fire the hour's timer early, at the close's own
   // scheduling point, and then the deadline comes first (DeadlineRacesCancel below).
   CloseReason why = CloseReason::open;
-  Outcome out = run([&](Done done) {
-    DoneSource req = with_timeout(done, 1h, "request");
-    req.close();
-    why = req.done().reason();
-    (void)sleep_for(done, 1s);
-    why = req.done().reason();  // still cancelled: the timer was disarmed, not fired later
-  }, test::with(sched::StrategyKind::fifo));
+  Outcome out = run(
+      [&](Done done) {
+        DoneSource req = with_timeout(done, 1h, "request");
+        req.close();
+        why = req.done().reason();
+        (void)sleep_for(done, 1s);
+        why = req.done().reason();  // still cancelled: the timer was disarmed, not fired later
+      },
+      test::with(sched::StrategyKind::fifo));
   EXPECT_TRUE(out.clean()) << out.summary();
   EXPECT_EQ(why, CloseReason::cancelled);
   EXPECT_EQ(out.virtual_time, 1s);
@@ -63,13 +64,15 @@ TEST(Deadline, DeadlineRacesCancel) {
   std::set<CloseReason> seen;
   for (std::uint64_t seed = 0; seed < 100; ++seed) {
     CloseReason why = CloseReason::open;
-    Outcome out = run([&](Done done) {
-      DoneSource req = with_timeout(done, 1h, "request");
-      req.close();
-      why = req.done().reason();
-      fibercheck::yield();
-      EXPECT_EQ(req.done().reason(), why);
-    }, test::with(sched::StrategyKind::random, seed));
+    Outcome out = run(
+        [&](Done done) {
+          DoneSource req = with_timeout(done, 1h, "request");
+          req.close();
+          why = req.done().reason();
+          fibercheck::yield();
+          EXPECT_EQ(req.done().reason(), why);
+        },
+        test::with(sched::StrategyKind::random, seed));
     ASSERT_TRUE(out.clean()) << out.summary();
     seen.insert(why);
   }

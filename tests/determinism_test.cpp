@@ -10,10 +10,10 @@
 #include <map>
 #include <string>
 
-#include "generate/generate.hpp"
 #include "explore/runner.hpp"
-#include "support.hpp"
+#include "generate/generate.hpp"
 #include "model/text_form.hpp"
+#include "support.hpp"
 #include "util/numbers.hpp"
 
 namespace fibercheck {

@@ -11,8 +11,8 @@
 #include <thread>
 #include <vector>
 
-#include "fibercheck/census.hpp"
 #include "detail/done_state.hpp"
+#include "fibercheck/census.hpp"
 #include "fibercheck/run.hpp"
 #include "support.hpp"
 

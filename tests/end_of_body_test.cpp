@@ -12,8 +12,8 @@
 #include "fibercheck/clock.hpp"
 #include "fibercheck/harness/check.hpp"
 #include "fibercheck/run.hpp"
-#include "fibercheck/scope.hpp"
 #include "fibercheck/sched/dfs.hpp"
+#include "fibercheck/scope.hpp"
 #include "fibercheck/select.hpp"
 #include "fibercheck/wait_group.hpp"
 #include "fibercheck/yield.hpp"
@@ -29,8 +29,8 @@ bool contains(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
 }
 
-// Go: go func() { for { select { case <-ctx.Done(): return; case <-time.After(d): reconnect() } } }()
-// with a ctx nobody cancels.
+// Go: go func() { for { select { case <-ctx.Done(): return; case <-time.After(d): reconnect() } }
+// }() with a ctx nobody cancels.
 void reconnect_loop(Done watched) {
   for (;;) {
     Recv<Duration> t;
@@ -106,8 +106,8 @@ TEST(EndOfBody, ALoopOnChannelQueriesIsReclaimed) {
 }
 
 TEST(EndOfBody, EveryStrategyReportsTheLoopWithinTheWindow) {
-  for (StrategyKind k : {StrategyKind::random, StrategyKind::pct, StrategyKind::fifo,
-                         StrategyKind::replay}) {
+  for (StrategyKind k :
+       {StrategyKind::random, StrategyKind::pct, StrategyKind::fifo, StrategyKind::replay}) {
     for (std::uint64_t seed = 1; seed <= 5; ++seed) {
       RunOptions o;
       o.strategy.kind = k;
@@ -150,8 +150,7 @@ TEST(EndOfBody, FibersThatEndAfterRootReturnsFinish) {
 TEST(EndOfBody, APendingCancellationOpensTheWindowOnlyWhenItComes) {
   RunOptions o = fifo();
   o.cancel_at_step = 30000;
-  Outcome out =
-      run([](Done d) { go("reconnect", [d] { reconnect_loop(d); }); }, o);
+  Outcome out = run([](Done d) { go("reconnect", [d] { reconnect_loop(d); }); }, o);
   EXPECT_EQ(out.verdict, Verdict::finished) << out.summary();
   ASSERT_TRUE(out.cancelled_at_step.has_value()) << out.summary();
   EXPECT_GE(*out.cancelled_at_step, 30000u) << out.summary();
@@ -160,8 +159,7 @@ TEST(EndOfBody, APendingCancellationOpensTheWindowOnlyWhenItComes) {
 TEST(EndOfBody, CancelWhenIdleClosesDoneAsRootReturns) {
   RunOptions o = fifo();
   o.cancel_when_idle = true;
-  Outcome out =
-      run([](Done d) { go("reconnect", [d] { reconnect_loop(d); }); }, o);
+  Outcome out = run([](Done d) { go("reconnect", [d] { reconnect_loop(d); }); }, o);
   EXPECT_EQ(out.verdict, Verdict::finished) << out.summary();
   ASSERT_TRUE(out.cancelled_at_step.has_value()) << out.summary();
   ASSERT_TRUE(out.root_returned_at_step.has_value());

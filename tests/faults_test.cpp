@@ -14,10 +14,10 @@
 #include <string>
 #include <vector>
 
+#include "explore/runner.hpp"
 #include "fibercheck/fibercheck.hpp"
 #include "fibercheck/harness/kind.hpp"
 #include "fibercheck/harness/rapidcheck.hpp"
-#include "explore/runner.hpp"
 #include "support.hpp"
 
 namespace fibercheck {
@@ -57,8 +57,7 @@ void expect_next_run_clean() {
 }
 
 // Registers a user kind whose process is `start` (once per process).
-const harness::KindInfo& user_kind(const std::string& name,
-                                   std::function<void(NodeRun&)> start) {
+const harness::KindInfo& user_kind(const std::string& name, std::function<void(NodeRun&)> start) {
   if (const harness::KindInfo* k = harness::find_kind(name)) return *k;
   harness::KindInfo k;
   k.name = name;
@@ -186,8 +185,7 @@ TEST(Faults, YieldingLoopTripsTheStepBudgetAndIsParked) {
   EXPECT_TRUE(contains(out.summary(), "root/spinner")) << out.summary();
   // A bare boost yield never enters fibercheck, so the unwind cannot reach it.
   ASSERT_EQ(out.unreclaimed.size(), 1u) << out.summary();
-  EXPECT_TRUE(contains(out.summary(), "kept running after it was told to unwind"))
-      << out.summary();
+  EXPECT_TRUE(contains(out.summary(), "kept running after it was told to unwind")) << out.summary();
   show(out.summary());
   expect_next_run_clean();
 }
@@ -229,7 +227,8 @@ TEST(Faults, SwallowedUnwindIsReportedAndTheThreadParked) {
   EXPECT_EQ(out.verdict, Verdict::quiescent) << out.summary();
   ASSERT_EQ(out.unreclaimed.size(), 1u) << out.summary();
   EXPECT_EQ(out.unreclaimed[0].path, "root/stubborn");
-  EXPECT_TRUE(contains(out.summary(), "a catch (...) that swallows fibercheck's unwind")) << out.summary();
+  EXPECT_TRUE(contains(out.summary(), "a catch (...) that swallows fibercheck's unwind"))
+      << out.summary();
   show(out.summary());
   expect_next_run_clean();
 }
@@ -356,8 +355,8 @@ TEST(Faults, ScopeDestroyedInsideItsChildIsReportedNotADeadlock) {
   });
   EXPECT_EQ(out.verdict, Verdict::exception) << out.summary();
   EXPECT_EQ(out.error_path, "root/destroyer");
-  EXPECT_TRUE(contains(out.error,
-                       "scope 'doomed' was destroyed inside its own child 'root/destroyer'"))
+  EXPECT_TRUE(
+      contains(out.error, "scope 'doomed' was destroyed inside its own child 'root/destroyer'"))
       << out.summary();
   EXPECT_TRUE(out.unreclaimed.empty()) << out.summary();
   show(out.summary());

@@ -4,8 +4,8 @@
 
 #include <string>
 
-#include "model/case_line.hpp"
 #include "explore/runner.hpp"
+#include "model/case_line.hpp"
 #include "model/text_form.hpp"
 
 namespace fibercheck::harness {

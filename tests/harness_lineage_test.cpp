@@ -61,8 +61,9 @@ TEST(Lineage, NamesTheFiberWhoseSelectLeftByDone) {
   ASSERT_EQ(o.verdict, Verdict::quiescent);
   const std::string r = lineage_report(o);
   EXPECT_FALSE(contains(r, "no other fiber ever used 'results'")) << r;
-  EXPECT_TRUE(contains(r, "other fibers on 'results': #1 root selected on 'results' and left at step " +
-                              select_step(o, 1) + " by done 'root' instead and exited at step"))
+  EXPECT_TRUE(
+      contains(r, "other fibers on 'results': #1 root selected on 'results' and left at step " +
+                      select_step(o, 1) + " by done 'root' instead and exited at step"))
       << r << format(o.events);
 }
 
@@ -94,8 +95,8 @@ TEST(Lineage, NamesTheReceiverThatStoppedWaitingWhenDoneClosed) {
       opt);
   ASSERT_EQ(o.verdict, Verdict::quiescent);
   const std::string r = lineage_report(o);
-  EXPECT_TRUE(contains(r, "#1 root tried to receive on 'results' and left at step " + select_step(o, 1) +
-                              " by done 'root' instead and exited at step"))
+  EXPECT_TRUE(contains(r, "#1 root tried to receive on 'results' and left at step " +
+                              select_step(o, 1) + " by done 'root' instead and exited at step"))
       << r << format(o.events);
 }
 
@@ -107,8 +108,8 @@ TEST(Lineage, NamesTheFiberThatPolledAndGaveUp) {
   });
   ASSERT_EQ(o.verdict, Verdict::quiescent);
   const std::string r = lineage_report(o);
-  EXPECT_TRUE(contains(r, "#1 root tried to receive on 'results' and left at step " + select_step(o, 1) +
-                              " by its default case instead"))
+  EXPECT_TRUE(contains(r, "#1 root tried to receive on 'results' and left at step " +
+                              select_step(o, 1) + " by its default case instead"))
       << r << format(o.events);
 }
 
@@ -140,7 +141,8 @@ TEST(Lineage, AFiberThatLaterUsedTheChannelIsNotCalledADeparture) {
   });
   ASSERT_EQ(o.verdict, Verdict::quiescent);
   const std::string r = lineage_report(o);
-  EXPECT_TRUE(contains(r, "other fibers on 'results': #1 root exited at step")) << r << format(o.events);
+  EXPECT_TRUE(contains(r, "other fibers on 'results': #1 root exited at step"))
+      << r << format(o.events);
   EXPECT_FALSE(contains(r, "left at step")) << r;
 }
 
@@ -160,12 +162,14 @@ TEST(Lineage, SaysEachSinceStepOnce) {
   const std::string line = fiber_line(r, "root/waiter");
   ASSERT_FALSE(line.empty()) << r;
   std::size_t sinces = 0;
-  for (std::size_t at = line.find("since step"); at != std::string::npos; at = line.find("since step", at + 1))
+  for (std::size_t at = line.find("since step"); at != std::string::npos;
+       at = line.find("since step", at + 1))
     ++sinces;
   EXPECT_EQ(sinces, 2u) << line;  // held since, waiting since
   EXPECT_TRUE(contains(line, "held by root/holder since step ")) << line;
   EXPECT_TRUE(contains(line, "; waiting since step ")) << line;
-  for (std::size_t at = line.find(" since step "); at != std::string::npos; at = line.find(" since step ", at + 1)) {
+  for (std::size_t at = line.find(" since step "); at != std::string::npos;
+       at = line.find(" since step ", at + 1)) {
     std::size_t end = at + 12;
     while (end < line.size() && line[end] >= '0' && line[end] <= '9') ++end;
     EXPECT_NE(line.compare(end, 12, " since step "), 0) << "two 'since step' in a row: " << line;
@@ -184,7 +188,8 @@ TEST(Lineage, NamesATimerThatSentOnTheChannel) {
   });
   ASSERT_EQ(o.verdict, Verdict::quiescent);
   const std::string r = lineage_report(o);
-  EXPECT_TRUE(contains(r, "other fibers on 'ticker': a timer, last at step ")) << r << format(o.events);
+  EXPECT_TRUE(contains(r, "other fibers on 'ticker': a timer, last at step "))
+      << r << format(o.events);
   EXPECT_FALSE(contains(r, ":  is still alive")) << r;
 }
 
@@ -202,7 +207,8 @@ TEST(Lineage, AWaitOnAnotherDoneIsNotWatchingItsOwn) {
       opt);
   ASSERT_EQ(o.verdict, Verdict::quiescent);
   const std::string line = fiber_line(lineage_report(o), "root/waiter");
-  EXPECT_TRUE(contains(line, "done 'root' closed at step 0 and was not watched: it waits on done 'local' instead"))
+  EXPECT_TRUE(contains(
+      line, "done 'root' closed at step 0 and was not watched: it waits on done 'local' instead"))
       << line;
   EXPECT_FALSE(contains(line, "and was watched")) << line;
 }

@@ -8,11 +8,11 @@
 #include <sstream>
 #include <string>
 
+#include "explore/runner.hpp"
+#include "model/text_form.hpp"
 #include "report/failure.hpp"
 #include "report/lineage.hpp"
 #include "report/picture.hpp"
-#include "explore/runner.hpp"
-#include "model/text_form.hpp"
 #include "support.hpp"
 
 namespace fibercheck::harness {
@@ -39,7 +39,7 @@ TEST(Lineage, NamesEachLeakedFiberItsChannelAndItsDone) {
   EXPECT_TRUE(contains(r, "blocked in send on chan 'results")) << r;
   EXPECT_TRUE(contains(r, "(cap 0")) << r;
   EXPECT_TRUE(contains(r, "leak_send_unread.cpp")) << r;  // spawn site
-  EXPECT_TRUE(contains(r, "no done signal")) << r;       // the done it should have watched
+  EXPECT_TRUE(contains(r, "no done signal")) << r;        // the done it should have watched
   EXPECT_TRUE(contains(r, "fibers alike")) << r;          // grouped by reason
 }
 
@@ -48,7 +48,8 @@ TEST(Picture, DotMarksTheLeakedFiberRedAndItsPathBold) {
   const std::string dot = to_dot(o.run);
   EXPECT_TRUE(contains(dot, "digraph")) << dot;
   EXPECT_TRUE(contains(dot, "\" [label=\"replica-") && contains(dot, "fillcolor=\"#e74c3c\""))
-      << "the leaked fiber is red\n" << dot;
+      << "the leaked fiber is red\n"
+      << dot;
   std::size_t red_replicas = 0;
   for (std::size_t at = dot.find("[label=\"replica-"); at != std::string::npos;
        at = dot.find("[label=\"replica-", at + 1)) {
@@ -64,8 +65,8 @@ TEST(Picture, DotMarksTheLeakedFiberRedAndItsPathBold) {
 TEST(Picture, SvgShowsTheLeakedFiberMarked) {
   if (std::system("command -v dot >/dev/null 2>&1") != 0) GTEST_SKIP() << "graphviz not installed";
   const CaseOutcome o = run_case(leaking());
-  const std::filesystem::path svg =
-      std::filesystem::temp_directory_path() / ("fibercheck-report-test-" + std::to_string(getpid()) + ".svg");
+  const std::filesystem::path svg = std::filesystem::temp_directory_path() /
+                                    ("fibercheck-report-test-" + std::to_string(getpid()) + ".svg");
   ASSERT_EQ(render_svg(to_dot(o.run), svg.string()), "");
   std::ifstream in(svg);
   std::stringstream text;

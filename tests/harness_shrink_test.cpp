@@ -2,12 +2,12 @@
 // fewest preemptions with the earliest cancellation that still fails.
 #include <gtest/gtest.h>
 
-#include "fibercheck/sched/rng.hpp"
-#include "generate/generate.hpp"
 #include "explore/runner.hpp"
 #include "explore/shrink.hpp"
 #include "explore/signature.hpp"
 #include "explore/suites.hpp"
+#include "fibercheck/sched/rng.hpp"
+#include "generate/generate.hpp"
 #include "model/text_form.hpp"
 
 namespace fibercheck::harness {
@@ -170,7 +170,8 @@ TEST(ShrinkSchedule, KeepsTheFailureSignature) {
   const CaseOutcome after = run_case(small);
   EXPECT_EQ(case_signature(after, true), case_signature(first, true))
       << "before: " << case_signature(first, true).text()
-      << "\nafter: " << case_signature(after, true).text() << "\n" << print(small.topology);
+      << "\nafter: " << case_signature(after, true).text() << "\n"
+      << print(small.topology);
   EXPECT_TRUE(small.topology.has_mutant());
 }
 
@@ -228,8 +229,8 @@ TEST(FailsNearbyLike, ShrinkingKeepsTheLeakBesideASpinner) {
   const CaseSpec small = shrink_case(c, fails_nearby_like(found));
   const CaseOutcome after = run_case(small);
   EXPECT_EQ(case_signature(after, true), found)
-      << "found: " << found.text() << "\nafter: " << case_signature(after, true).text()
-      << "\n" << print(small.topology);
+      << "found: " << found.text() << "\nafter: " << case_signature(after, true).text() << "\n"
+      << print(small.topology);
   const CaseSpec drifted =
       shrink_case(c, [](CaseSpec& x) { return fails_nearby(x, seeds_for(x.topology)); });
   EXPECT_NE(case_signature(run_case(drifted), true), found)
@@ -268,7 +269,8 @@ TEST(CoarseSignature, KeepsTheFailureOfANodeHoistedToTheRoot) {
   ASSERT_EQ(b.verdict, CaseVerdict::leak);
   EXPECT_NE(failure_signature(a.run), failure_signature(b.run)) << "the fiber is renamed";
   EXPECT_EQ(case_signature(a, true), case_signature(b, true))
-      << case_signature(a, true).text() << "\n" << case_signature(b, true).text();
+      << case_signature(a, true).text() << "\n"
+      << case_signature(b, true).text();
   CaseSpec nil = hoisted;
   nil.topology = parse("fc1 pipe{cap=0}(leak-recv-nil)");
   EXPECT_NE(case_signature(run_case(nil), true), case_signature(a, true))

@@ -40,8 +40,8 @@ TEST(TextForm, OmittedParametersTakeTheKindsDefault) {
 
 struct Bad {
   const char* text;
-  std::size_t column;       // 1-based column of the error
-  const char* mentions;     // part of the message
+  std::size_t column;    // 1-based column of the error
+  const char* mentions;  // part of the message
 };
 
 class TextFormRejects : public ::testing::TestWithParam<Bad> {};
@@ -57,14 +57,15 @@ TEST_P(TextFormRejects, WithTheColumnAndWhatWasExpected) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Bad, TextFormRejects,
-    ::testing::Values(Bad{"", 1, "fc1"}, Bad{"fc2 stage", 1, "fc1"},
-                      Bad{"fc1 nosuchkind", 5, "nosuchkind"}, Bad{"fc1 pipe(stage", 15, ")"},
-                      Bad{"fc1 gen{n=}", 11, "whole number"}, Bad{"fc1 gen{bogus=1}", 9, "parameter of gen"},
-                      Bad{"fc1 gen{n=9999}", 11, "from 0 to 64"},
-                      Bad{"fc1 stage trailing", 10, "end of the topology"}),
-    [](const auto& info) { return "case" + std::to_string(info.index); });
+INSTANTIATE_TEST_SUITE_P(Bad, TextFormRejects,
+                         ::testing::Values(Bad{"", 1, "fc1"}, Bad{"fc2 stage", 1, "fc1"},
+                                           Bad{"fc1 nosuchkind", 5, "nosuchkind"},
+                                           Bad{"fc1 pipe(stage", 15, ")"},
+                                           Bad{"fc1 gen{n=}", 11, "whole number"},
+                                           Bad{"fc1 gen{bogus=1}", 9, "parameter of gen"},
+                                           Bad{"fc1 gen{n=9999}", 11, "from 0 to 64"},
+                                           Bad{"fc1 stage trailing", 10, "end of the topology"}),
+                         [](const auto& info) { return "case" + std::to_string(info.index); });
 
 }  // namespace
 }  // namespace fibercheck::harness

@@ -8,10 +8,10 @@
 #include <string>
 #include <vector>
 
-#include "fibercheck/harness/kind.hpp"
 #include "explore/runner.hpp"
-#include "support.hpp"
+#include "fibercheck/harness/kind.hpp"
 #include "model/text_form.hpp"
+#include "support.hpp"
 
 namespace fibercheck::harness {
 namespace {

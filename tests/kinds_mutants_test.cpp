@@ -7,10 +7,10 @@
 #include <string>
 #include <vector>
 
-#include "model/case_line.hpp"
-#include "generate/generate.hpp"
-#include "fibercheck/harness/kind.hpp"
 #include "explore/runner.hpp"
+#include "fibercheck/harness/kind.hpp"
+#include "generate/generate.hpp"
+#include "model/case_line.hpp"
 #include "model/text_form.hpp"
 
 namespace fibercheck::harness {

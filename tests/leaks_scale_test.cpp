@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
-#include "fibercheck/harness/kind.hpp"
 #include "explore/runner.hpp"
+#include "fibercheck/harness/kind.hpp"
 #include "support.hpp"
 
 namespace fibercheck {
@@ -47,7 +47,8 @@ TEST(LeaksAtScale, AThousandLeakingCasesAreEachReportedAndReclaimed) {
     spec.strategy.kind = sched::StrategyKind::random;
     spec.strategy.seed = i;
     const harness::CaseOutcome out = harness::run_case(spec);
-    ASSERT_NE(out.verdict, harness::CaseVerdict::clean) << "case " << i << " " << spec.topology.kind;
+    ASSERT_NE(out.verdict, harness::CaseVerdict::clean)
+        << "case " << i << " " << spec.topology.kind;
     ASSERT_FALSE(out.run.live.empty()) << out.run.summary();
     ASSERT_TRUE(out.run.unreclaimed.empty()) << out.run.summary();
     if (i % 200 == 0) {

@@ -277,7 +277,6 @@ TEST(Mutex, FibersBlockedForeverInLockAreUnwound) {
   EXPECT_TRUE(out.unreclaimed.empty()) << out.summary();
 }
 
-
 // The user report: each fiber holds a lock_guard, unlocks by hand and re-locks (Go's
 // defer mu.Unlock() around an explicit Unlock/Lock). Whoever re-locks first keeps the
 // mutex and blocks for good; the other blocks in lock(). Unwinding the one blocked in
@@ -310,8 +309,8 @@ TEST(Mutex, UnwindingAGuardOverAMutexAnotherFiberHoldsIsIgnoredAndNoted) {
     for (const std::string& n : out.reclaim_notes) {
       EXPECT_TRUE(n.starts_with("root/a: ") || n.starts_with("root/b: ")) << n;
       // Whoever holds the mutex may unwind first and release it, or not yet.
-      const bool held = n.find("unlock of mutex 'devices' it did not hold (held by root/") !=
-                        std::string::npos;
+      const bool held =
+          n.find("unlock of mutex 'devices' it did not hold (held by root/") != std::string::npos;
       EXPECT_TRUE(held || n.find("unlock of mutex 'devices' it did not hold (not locked)") !=
                               std::string::npos)
           << n;

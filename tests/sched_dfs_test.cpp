@@ -11,14 +11,14 @@
 #include <string>
 #include <vector>
 
-#include "model/case_line.hpp"
 #include "explore/explore.hpp"
 #include "fibercheck/chan.hpp"
 #include "fibercheck/mutex.hpp"
 #include "fibercheck/run.hpp"
-#include "fibercheck/scope.hpp"
 #include "fibercheck/sched/dfs.hpp"
+#include "fibercheck/scope.hpp"
 #include "fibercheck/select.hpp"
+#include "model/case_line.hpp"
 #include "model/text_form.hpp"
 
 namespace fibercheck {
@@ -159,8 +159,8 @@ TEST(SchedDfs, CatchesLeakSelectSendAloneAndPlanted) {
   }
 }
 
-// Correct trees of 3, 5 and 6 fibers (root and collector included): every schedule and cancellation point within two
-// preemptions, with and without the reduction, clean; the reduction runs fewer.
+// Correct trees of 3, 5 and 6 fibers (root and collector included): every schedule and cancellation
+// point within two preemptions, with and without the reduction, clean; the reduction runs fewer.
 TEST(SchedDfs, ExhaustsCorrectSmallTreesClean) {
   const std::vector<std::string> trees = {
       "fc1 gen{n=2}",

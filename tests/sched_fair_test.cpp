@@ -59,8 +59,8 @@ TEST(Fair, ThePollerThatStarvesUnderTheNonPreemptiveDefaultEndsOnceTheRunTurnsFa
 }
 
 TEST(Fair, CorrectPollingNeverFailsUnderAnyStrategy) {
-  for (StrategyKind k : {StrategyKind::random, StrategyKind::pct, StrategyKind::fifo,
-                         StrategyKind::replay}) {
+  for (StrategyKind k :
+       {StrategyKind::random, StrategyKind::pct, StrategyKind::fifo, StrategyKind::replay}) {
     for (std::uint64_t seed = 0; seed < 300; ++seed) {
       RunOptions o = test::with(k, seed);
       o.max_steps = 40000;

@@ -193,7 +193,7 @@ void stopper(Done) {
   DoneSource stop("stop");
   go("worker", [events, d = stop.done()] {
     if (d.closed()) return;  // select { case <-stop: return; default: }
-    (void)events.send(1);  // plain send: Go leaks here
+    (void)events.send(1);    // plain send: Go leaks here
   });
   go("consumer", [events, d = stop.done()] {
     Recv<int> e;
@@ -296,8 +296,8 @@ TEST(Timers, ATimerMayFireWhileWorkIsStillRunnable) {
   std::set<Status> seen;
   for (std::uint64_t seed = 0; seed < 100; ++seed) {
     auto got = std::make_shared<Status>(Status::would_block);
-    Outcome out = run([got](Done d) { *got = timed_work(d, 3); },
-                      test::with(StrategyKind::random, seed));
+    Outcome out =
+        run([got](Done d) { *got = timed_work(d, 3); }, test::with(StrategyKind::random, seed));
     ASSERT_TRUE(out.clean()) << out.summary();
     seen.insert(*got);
     if (*got == Status::cancelled) {

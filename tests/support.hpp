@@ -85,17 +85,18 @@ inline Outcome three_yielders(const RunOptions& opt, std::vector<int>& order, in
         // Spawning is a scheduling point: the workers start together once all exist.
         DoneSource start("start");
         for (int w = 0; w < 3; ++w)
-          s.spawn("worker-" + std::to_string(w), [&order, rounds, boost_yield, w, go = start.done()] {
-            go.wait();
-            for (int i = 0; i < rounds; ++i) {
-              order.push_back(w);
-              if (boost_yield) {
-                boost::this_fiber::yield();
-              } else {
-                sched_point();
-              }
-            }
-          });
+          s.spawn("worker-" + std::to_string(w),
+                  [&order, rounds, boost_yield, w, go = start.done()] {
+                    go.wait();
+                    for (int i = 0; i < rounds; ++i) {
+                      order.push_back(w);
+                      if (boost_yield) {
+                        boost::this_fiber::yield();
+                      } else {
+                        sched_point();
+                      }
+                    }
+                  });
         start.close();
         s.join();
       },

@@ -87,10 +87,13 @@ TEST(Trace, ASelectThatLeavesAChannelRecordsWhatItOfferedAndTook) {
       opt);
   const std::vector<Event> sel = selects_of(o);
   ASSERT_GE(sel.size(), 1u) << format(o.events);
-  EXPECT_EQ(sel[0].detail, "{recv on chan 'results' or recv on chan 'extra' or done 'root'} took done 'root'");
+  EXPECT_EQ(sel[0].detail,
+            "{recv on chan 'results' or recv on chan 'extra' or done 'root'} took done 'root'");
   EXPECT_EQ(sel[0].fiber, 1u);
   ASSERT_EQ(sel.size(), 2u) << format(o.events);
-  EXPECT_TRUE(sel[1].detail == "{recv on chan 'results' or recv on chan 'extra' or done 'root'} took recv on chan 'extra'" ||
+  EXPECT_TRUE(sel[1].detail ==
+                  "{recv on chan 'results' or recv on chan 'extra' or done 'root'} took recv on "
+                  "chan 'extra'" ||
               sel[1].detail == sel[0].detail)
       << sel[1].detail;
 }
@@ -118,7 +121,8 @@ TEST(Trace, APollingLoopKeepsOnlyItsLatestSelect) {
   EXPECT_EQ(sel[0].detail, "{recv on chan 'a' or default} took default");
   EXPECT_EQ(sel[1].detail, "{recv on chan 'b' or default} took default");
   EXPECT_GE(sel[1].step + 2, o.steps) << "the latest poll is kept\n" << format(o.events);
-  for (std::size_t i = 1; i < o.events.size(); ++i) EXPECT_LE(o.events[i - 1].step, o.events[i].step);
+  for (std::size_t i = 1; i < o.events.size(); ++i)
+    EXPECT_LE(o.events[i - 1].step, o.events[i].step);
 }
 
 }  // namespace

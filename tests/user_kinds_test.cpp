@@ -9,13 +9,13 @@
 #include <string>
 #include <vector>
 
-#include "model/case_line.hpp"
 #include "fibercheck/harness/check_kind.hpp"
 #include "fibercheck/harness/cli_main.hpp"
-#include "generate/generate.hpp"
 #include "fibercheck/harness/gtest.hpp"
 #include "fibercheck/harness/kind.hpp"
 #include "fibercheck/harness/node_run.hpp"
+#include "generate/generate.hpp"
+#include "model/case_line.hpp"
 #include "model/text_form.hpp"
 
 namespace {

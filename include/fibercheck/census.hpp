@@ -62,8 +62,8 @@ struct FiberInfo {
 // The live fibers on the calling thread, ordered by id.
 [[nodiscard]] std::vector<FiberInfo> census();
 [[nodiscard]] std::size_t live_fibers();
-// One line per fiber: "#3 root/pipeline/stage-2 blocked: recv on chan 'in' (cap 0) [spawned at f.cpp:12]".
-// A ready or running fiber also shows its last operation: "; last op: try_recv on chan
+// One line per fiber: "#3 root/pipeline/stage-2 blocked: recv on chan 'in' (cap 0) [spawned at
+// f.cpp:12]". A ready or running fiber also shows its last operation: "; last op: try_recv on chan
 // 'updates' (4096 times)".
 [[nodiscard]] std::string format(const std::vector<FiberInfo>& fibers);
 // What a fiber that keeps running waits for: "it watches done 'reconnect', which

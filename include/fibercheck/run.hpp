@@ -56,7 +56,7 @@ struct RunOptions {
   // test returns: Verdict::still_running, instead of waiting for max_steps. 0: off.
   std::uint64_t leak_window_steps = 5000;
   std::chrono::nanoseconds max_virtual_time = std::chrono::hours(24 * 365);
-  bool trace = false;              // keep the event log in Outcome::events
+  bool trace = false;  // keep the event log in Outcome::events
   // Keep, for each choice, what it offered and what the steps after it touched
   // (Outcome::choice_detail): what the DFS explorer (sched/dfs.hpp) needs.
   bool record_choice_detail = false;
@@ -88,11 +88,11 @@ struct Outcome {
   std::vector<FiberInfo> unreclaimed;  // fibers that could not be unwound afterwards
   std::uint64_t steps = 0;
   std::uint64_t trace_hash = 0;
-  std::vector<std::uint32_t> choices;  // one per decision with more than one option
-  std::vector<std::uint32_t> choice_defaults;  // the non-preemptive option of each decision
-  std::vector<std::uint32_t> choice_counts;    // the number of options of each decision
+  std::vector<std::uint32_t> choices;              // one per decision with more than one option
+  std::vector<std::uint32_t> choice_defaults;      // the non-preemptive option of each decision
+  std::vector<std::uint32_t> choice_counts;        // the number of options of each decision
   std::vector<sched::ChoiceDetail> choice_detail;  // with RunOptions::record_choice_detail
-  std::uint64_t preemptions = 0;       // choices that differ from the non-preemptive default
+  std::uint64_t preemptions = 0;  // choices that differ from the non-preemptive default
   std::optional<std::uint64_t> cancelled_at_step;
   std::optional<std::uint64_t> root_returned_at_step;  // when root's function returned
   bool root_takes_done = true;  // false for a void() root: reports never mention its done

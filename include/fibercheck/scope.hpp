@@ -89,7 +89,8 @@ struct PooledStack {
 template <class Fn>
 void launch(FiberProps* props, ScopeState* scope, Fn&& fn) {
   auto main = [props, scope, fn = std::forward<Fn>(fn)]() mutable {
-    fiber_main(props, scope, [](void* p) { (*static_cast<std::decay_t<Fn>*>(p))(); }, &fn);
+    fiber_main(
+        props, scope, [](void* p) { (*static_cast<std::decay_t<Fn>*>(p))(); }, &fn);
   };
   if (guard_pages()) {
     boost::fibers::fiber f(as_properties(props), std::allocator_arg,

@@ -2,8 +2,8 @@
 //
 //   fibercheck::Recv<int> v;
 //   int out = 7;
-//   auto r = fibercheck::select(done, {fibercheck::on_recv(in, v), fibercheck::on_send(results, out)});
-//   if (r.index == 0) ... else if (r.index == 1) ... else /* done closed */ return;
+//   auto r = fibercheck::select(done, {fibercheck::on_recv(in, v), fibercheck::on_send(results,
+//   out)}); if (r.index == 0) ... else if (r.index == 1) ... else /* done closed */ return;
 //
 // select takes exactly one ready case. When several are ready (done included),
 // the choice under fibercheck's deterministic scheduler is the strategy's:

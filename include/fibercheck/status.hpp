@@ -20,11 +20,16 @@ enum class Status {
 
 [[nodiscard]] constexpr std::string_view to_string(Status s) noexcept {
   switch (s) {
-    case Status::ok: return "ok";
-    case Status::closed: return "closed";
-    case Status::cancelled: return "cancelled";
-    case Status::would_block: return "would_block";
-    case Status::timeout: return "timeout";
+    case Status::ok:
+      return "ok";
+    case Status::closed:
+      return "closed";
+    case Status::cancelled:
+      return "cancelled";
+    case Status::would_block:
+      return "would_block";
+    case Status::timeout:
+      return "timeout";
   }
   return "?";
 }

@@ -11,7 +11,8 @@
 // `rand.Intn(n)` to std::rand would break replay and hide paths from DFS; choose(n)
 // does neither.
 //
-// Outside a run yield() is boost::this_fiber::yield() and choose(n) draws from a per-thread generator with a fixed seed.
+// Outside a run yield() is boost::this_fiber::yield() and choose(n) draws from a per-thread
+// generator with a fixed seed.
 #pragma once
 
 #include <cstddef>

@@ -2,9 +2,9 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <optional>
-#include <functional>
 #include <stop_token>
 #include <string>
 

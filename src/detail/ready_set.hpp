@@ -32,8 +32,8 @@ class ReadySet {
   void grow(std::uint64_t id);
   void add(std::uint64_t id, int delta) noexcept;
 
-  std::vector<int> tree_;               // 1-based Fenwick tree over ids
-  std::vector<std::uint64_t> present_;  // ready seq per id, 0 when not ready
+  std::vector<int> tree_;                                     // 1-based Fenwick tree over ids
+  std::vector<std::uint64_t> present_;                        // ready seq per id, 0 when not ready
   std::deque<std::pair<std::uint64_t, std::uint64_t>> fifo_;  // (id, seq), stale entries skipped
   std::size_t count_ = 0;
   std::size_t log_ = 0;

@@ -9,8 +9,8 @@
 
 #include "detail/done_state.hpp"
 #include "detail/scheduler.hpp"
-#include "fibercheck/yield.hpp"
 #include "fibercheck/sched/rng.hpp"
+#include "fibercheck/yield.hpp"
 
 namespace fibercheck::detail {
 

@@ -41,8 +41,8 @@ struct FiberProps final : boost::fibers::fiber_properties {
   bool internal = false;  // main or dispatcher context: not a fiber of the program
   bool plain = false;     // started with plain boost::fibers::fiber
   bool registered = false;
-  bool exited = false;     // the function returned (or unwound)
-  bool unwinding = false;  // reclaim asked it to unwind
+  bool exited = false;               // the function returned (or unwound)
+  bool unwinding = false;            // reclaim asked it to unwind
   std::uint32_t unwinds_thrown = 0;  // Unwinds thrown on entry to a primitive
   // This fiber's C++ exception state (caught-exception stack, uncaught count) while
   // it is switched out: libstdc++ keeps it per thread, Boost.Context does not swap it.
@@ -119,7 +119,7 @@ struct RunState {
   std::vector<sched::ChoiceDetail> choice_detail;
   std::uint64_t detail_next_id = 0;  // Runtime::next_id when the last step began
   std::uint64_t detail_running = 0;  // the fiber the last step ran
-  std::int64_t now = 0;  // virtual nanoseconds since the run began
+  std::int64_t now = 0;              // virtual nanoseconds since the run began
   std::map<std::pair<std::int64_t, std::uint64_t>, Timer*> timers;
   std::uint64_t timer_seq = 0;
   // Whether the strategy may fire a pending timer while fibers are runnable (not while

@@ -1,12 +1,13 @@
 #include "detail/scheduler.hpp"
 
+#include <cxxabi.h>
+
+#include <algorithm>
 #include <boost/fiber/detail/fss.hpp>
 #include <boost/fiber/type.hpp>
+#include <cstring>
 
 #include "fibercheck/sched/rng.hpp"
-#include <cxxabi.h>
-#include <cstring>
-#include <algorithm>
 
 namespace fibercheck::detail {
 
@@ -420,7 +421,8 @@ std::size_t Scheduler::choose_among(std::size_t n, sched::ChoiceKind kind) {
     cd.ran.push_back(run.detail_running);
     run.choice_detail.push_back(std::move(cd));
   }
-  const std::uint64_t tag = kind == sched::ChoiceKind::select ? 0x5E1EC7000000ull : 0xC4005E000000ull;
+  const std::uint64_t tag =
+      kind == sched::ChoiceKind::select ? 0x5E1EC7000000ull : 0xC4005E000000ull;
   run.trace_hash = sched::mix(run.trace_hash, tag + k);
   return k;
 }

@@ -46,7 +46,8 @@ bool stays_asleep(const Sleeper& s, const Footprint& stretch) {
 }
 
 bool asleep(const std::vector<Sleeper>& sleep, std::uint64_t fiber) {
-  return std::any_of(sleep.begin(), sleep.end(), [&](const Sleeper& s) { return s.fiber == fiber; });
+  return std::any_of(sleep.begin(), sleep.end(),
+                     [&](const Sleeper& s) { return s.fiber == fiber; });
 }
 
 struct Frame {
@@ -56,8 +57,8 @@ struct Frame {
   std::vector<Sleeper> explored;    // options already run here (schedule choices)
   std::vector<Sleeper> sleep;       // the sleep set on reaching this choice
   int preemptions_before = 0;
-  Footprint stretch;  // the steps from this choice to the next one, in the last run
-  Footprint step;     // the chosen fiber's whole step: up to the next schedule choice
+  Footprint stretch;            // the steps from this choice to the next one, in the last run
+  Footprint step;               // the chosen fiber's whole step: up to the next schedule choice
   bool step_continues = false;  // at that next schedule choice, the running fiber can go on
 
   [[nodiscard]] bool preempts(std::uint32_t option) const {
@@ -94,8 +95,9 @@ bool continues_after(const std::vector<ChoiceDetail>& d, std::size_t j) {
 // and McKinley, "Bounded partial-order reduction", OOPSLA 2013, show the unbounded
 // rule loses schedules). In practice: the default, once explored, sleeps through the
 // preempting alternatives; another option only if its step ends with no fiber that
-// could go on and, if taking it preempted, taking w's first step did too. Applied with ExploreOptions::reduction_sound_within_bound; a bound
-// no run can reach (at least max_steps) needs no such care.
+// could go on and, if taking it preempted, taking w's first step did too. Applied with
+// ExploreOptions::reduction_sound_within_bound; a bound no run can reach (at least max_steps) needs
+// no such care.
 bool sleeps_within_bound(const Sleeper& q, bool w_preempted) {
   return (q.preempted ? 1 : 0) + (q.continues ? 1 : 0) <= (w_preempted ? 1 : 0);
 }
@@ -121,7 +123,8 @@ class Dfs {
       Outcome out;
       const bool failed = run_one_(a, out);
       ++report_.schedules;
-      if (cancel && out.cancelled_at_step && *out.cancelled_at_step >= *cancel) reached_cancel = true;
+      if (cancel && out.cancelled_at_step && *out.cancelled_at_step >= *cancel)
+        reached_cancel = true;
       if (failed) {
         report_.failed = true;
         a.strategy.choices = out.choices;
@@ -140,8 +143,9 @@ class Dfs {
   void absorb(const Outcome& out, std::size_t forced) {
     const auto& d = out.choice_detail;
     if (d.size() < forced || out.choices.size() != d.size())
-      throw std::runtime_error("fibercheck dfs: a replayed run made fewer choices than its prefix; "
-                               "the program under test is not deterministic");
+      throw std::runtime_error(
+          "fibercheck dfs: a replayed run made fewer choices than its prefix; "
+          "the program under test is not deterministic");
     for (std::size_t i = 0; i < forced; ++i) {
       if (out.choices[i] != path_[i].chosen || d[i].count != path_[i].detail.count)
         throw std::runtime_error("fibercheck dfs: choice " + std::to_string(i) +
@@ -162,8 +166,8 @@ class Dfs {
       // cancel) still comes before it. Cutting it too would make what is explored depend
       // on the order of commuting steps: the same select falls in step cancel - 1 in one
       // order and in step cancel in another, and the reduction runs only one of them.
-      if (cancel_ && (d[j].step > *cancel_ ||
-                      (d[j].step == *cancel_ && d[j].kind == ChoiceKind::schedule)))
+      if (cancel_ &&
+          (d[j].step > *cancel_ || (d[j].step == *cancel_ && d[j].kind == ChoiceKind::schedule)))
         break;
       Frame f;
       f.detail = d[j];
@@ -213,8 +217,8 @@ class Dfs {
     Frame& f = path_.back();
     if (f.detail.kind == ChoiceKind::schedule && opt_.reduction &&
         !asleep(f.sleep, f.detail.option_ids[f.chosen]))
-      f.explored.push_back(Sleeper{f.detail.option_ids[f.chosen], f.step, f.preempts(f.chosen),
-                                   f.step_continues});
+      f.explored.push_back(
+          Sleeper{f.detail.option_ids[f.chosen], f.step, f.preempts(f.chosen), f.step_continues});
     f.chosen = f.todo.front();
     f.todo.erase(f.todo.begin());
     forced = path_.size();

@@ -11,27 +11,35 @@ namespace fibercheck::sched {
 
 std::unique_ptr<Strategy> make_strategy(const StrategySpec& spec) {
   switch (spec.kind) {
-    case StrategyKind::fifo: return std::make_unique<FifoStrategy>();
-    case StrategyKind::random: return std::make_unique<RandomStrategy>();
-    case StrategyKind::pct: return std::make_unique<PctStrategy>(spec.pct_depth, spec.pct_length);
-    case StrategyKind::replay: return std::make_unique<ReplayStrategy>(spec.choices, spec.fair_from_step);
+    case StrategyKind::fifo:
+      return std::make_unique<FifoStrategy>();
+    case StrategyKind::random:
+      return std::make_unique<RandomStrategy>();
+    case StrategyKind::pct:
+      return std::make_unique<PctStrategy>(spec.pct_depth, spec.pct_length);
+    case StrategyKind::replay:
+      return std::make_unique<ReplayStrategy>(spec.choices, spec.fair_from_step);
   }
   return std::make_unique<FifoStrategy>();
 }
 
 std::string to_string(StrategyKind k) {
   switch (k) {
-    case StrategyKind::fifo: return "fifo";
-    case StrategyKind::random: return "random";
-    case StrategyKind::pct: return "pct";
-    case StrategyKind::replay: return "replay";
+    case StrategyKind::fifo:
+      return "fifo";
+    case StrategyKind::random:
+      return "random";
+    case StrategyKind::pct:
+      return "pct";
+    case StrategyKind::replay:
+      return "replay";
   }
   return "?";
 }
 
 bool parse_strategy_kind(const std::string& s, StrategyKind& out) {
-  for (auto k : {StrategyKind::fifo, StrategyKind::random, StrategyKind::pct,
-                 StrategyKind::replay}) {
+  for (auto k :
+       {StrategyKind::fifo, StrategyKind::random, StrategyKind::pct, StrategyKind::replay}) {
     if (s == to_string(k)) {
       out = k;
       return true;

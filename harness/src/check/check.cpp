@@ -10,8 +10,8 @@
 
 #include "check/check_case.hpp"
 #include "fibercheck/sched/rng.hpp"
-#include "report/lineage.hpp"
 #include "model/text_form.hpp"
+#include "report/lineage.hpp"
 
 namespace fibercheck {
 
@@ -204,13 +204,13 @@ CheckResult replay_one(const CheckRoot& root, const std::string& line, const Che
   }
   if (!root.takes_done() && !is_completion(c)) {
     r.ok = false;
-    r.report = "fibercheck: FIBERCHECK_REPLAY: check '" + name +
-               "' has a root that takes no done, so nothing can cancel it, but the line closes "
-               "its done (" +
-               (c.cancel_step ? "cancel=" + std::to_string(*c.cancel_step)
-                              : std::string("when idle")) +
-               "): it was printed for a root that took a Done; run the check again to get a "
-               "line for this one\n";
+    r.report =
+        "fibercheck: FIBERCHECK_REPLAY: check '" + name +
+        "' has a root that takes no done, so nothing can cancel it, but the line closes "
+        "its done (" +
+        (c.cancel_step ? "cancel=" + std::to_string(*c.cancel_step) : std::string("when idle")) +
+        "): it was printed for a root that took a Done; run the check again to get a "
+        "line for this one\n";
     std::fputs(r.report.c_str(), stderr);
     return r;
   }
@@ -353,18 +353,18 @@ CheckResult check_root(const CheckRoot& root, const CheckOptions& opt,
   } else if (opt.shrink) {
     std::size_t runs = 0;
     bool reproduced = false;
-    shrunk = harness::shrink_root_case(root.fn(), *failing, opt.stack_size, site, &runs,
-                                       &reproduced);
+    shrunk =
+        harness::shrink_root_case(root.fn(), *failing, opt.stack_size, site, &runs, &reproduced);
     const std::string from =
         sched::to_string(failing->strategy.kind) + std::string(" seed ") +
         std::to_string(failing->strategy.seed) +
         (failing->cancel_step ? " cancel " + std::to_string(*failing->cancel_step)
                               : std::string()) +
         " (" + std::to_string(failed_run.preemptions) + " preemptions)";
-    note = reproduced ? "shrunk in " + std::to_string(runs) + " runs, same failure, from " + from +
-                            " to"
-                      : "not shrunk: replaying the recorded choices of " + from +
-                            " did not fail the same way, so the case found first is kept";
+    note = reproduced
+               ? "shrunk in " + std::to_string(runs) + " runs, same failure, from " + from + " to"
+               : "not shrunk: replaying the recorded choices of " + from +
+                     " did not fail the same way, so the case found first is kept";
   }
   describe(root, shrunk, opt, site, test, note, r);
   if (print) std::fputs(r.report.c_str(), stderr);

@@ -1,7 +1,7 @@
 #include "check/check_case.hpp"
 
-#include "model/case_line.hpp"
 #include "explore/signature.hpp"
+#include "model/case_line.hpp"
 #include "model/text_form.hpp"
 
 namespace fibercheck::harness {

@@ -23,7 +23,7 @@ struct RootCase {
   std::optional<std::uint64_t> cancel_step;  // none: the completion run
   bool cancel_when_idle = true;
   std::uint64_t max_steps = 200000;
-  std::string root;                         // the check's name
+  std::string root;  // the check's name
   // Not in the line: what the check() call that replays it says (CheckOptions).
   std::uint64_t leak_window_steps = 5000;
   std::optional<std::uint64_t> trace_hash;  // what the case produced when printed

@@ -5,13 +5,13 @@
 #include <cstdlib>
 #include <stdexcept>
 
-#include "model/case_line.hpp"
-#include "report/failure.hpp"
-#include "generate/generate.hpp"
-#include "fibercheck/harness/kind.hpp"
-#include "report/lineage.hpp"
 #include "explore/shrink.hpp"
+#include "fibercheck/harness/kind.hpp"
+#include "generate/generate.hpp"
+#include "model/case_line.hpp"
 #include "model/text_form.hpp"
+#include "report/failure.hpp"
+#include "report/lineage.hpp"
 
 namespace fibercheck::harness {
 

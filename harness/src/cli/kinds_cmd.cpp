@@ -35,7 +35,8 @@ int cmd_kinds(const CLI::App&) {
       sig += std::to_string(k.max_children);
       sig += " children)";
     }
-    const char* mark = k.mutant ? (k.schedule_dependent ? "[mutant, schedule-dependent] " : "[mutant] ") : "";
+    const char* mark =
+        k.mutant ? (k.schedule_dependent ? "[mutant, schedule-dependent] " : "[mutant] ") : "";
     std::printf("%-34s %s%s\n", sig.c_str(), mark, k.description.c_str());
   }
   return 0;

@@ -8,11 +8,11 @@
 #include <sstream>
 #include <string_view>
 
+#include "cli/commands.hpp"
 #include "model/case_line.hpp"
+#include "model/text_form.hpp"
 #include "report/lineage.hpp"
 #include "report/picture.hpp"
-#include "cli/commands.hpp"
-#include "model/text_form.hpp"
 
 namespace fibercheck::cli {
 
@@ -29,20 +29,23 @@ std::string read_first_line(const std::string& path) {
   shown += "'";
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec))
-    throw UsageError("replay: --file " + shown + " is a directory; give the file holding the case line");
+    throw UsageError("replay: --file " + shown +
+                     " is a directory; give the file holding the case line");
   std::FILE* f = std::fopen(path.c_str(), "rb");
-  if (f == nullptr)
-    throw UsageError("replay: cannot read " + shown + ": " + std::strerror(errno));
+  if (f == nullptr) throw UsageError("replay: cannot read " + shown + ": " + std::strerror(errno));
   std::string line;
   int c = 0;
-  while (line.size() <= kMaxLine && (c = std::getc(f)) != EOF && c != '\n') line.push_back(static_cast<char>(c));
+  while (line.size() <= kMaxLine && (c = std::getc(f)) != EOF && c != '\n')
+    line.push_back(static_cast<char>(c));
   const bool failed = std::ferror(f) != 0;
   const int err = errno;
   std::fclose(f);
   if (failed) throw UsageError("replay: cannot read " + shown + ": " + std::strerror(err));
-  if (line.size() > kMaxLine) throw UsageError("replay: the first line of " + shown + " is over 1 MiB");
+  if (line.size() > kMaxLine)
+    throw UsageError("replay: the first line of " + shown + " is over 1 MiB");
   if (line.empty() && c == EOF)
-    throw UsageError("replay: " + shown + " is empty; it should hold a case line (fibercheck-case v1 ...)");
+    throw UsageError("replay: " + shown +
+                     " is empty; it should hold a case line (fibercheck-case v1 ...)");
   return line;
 }
 

@@ -6,12 +6,12 @@
 #include <chrono>
 #include <cstdio>
 
-#include "report/failure.hpp"
 #include "cli/commands.hpp"
-#include "fibercheck/harness/kind.hpp"
 #include "explore/shrink.hpp"
-#include "fibercheck/sched/rng.hpp"
 #include "explore/suites.hpp"
+#include "fibercheck/harness/kind.hpp"
+#include "fibercheck/sched/rng.hpp"
+#include "report/failure.hpp"
 
 namespace fibercheck::cli {
 
@@ -62,21 +62,23 @@ void report(const harness::Suite& s, const harness::Failure& f, const harness::S
   shrunk = harness::shrink_schedule(shrunk, &sched_stats, &before, &after, &replayed);
   const harness::FailureSignature got = s.signature(harness::run_case(shrunk));
   if (got != found) {
-    std::printf("not shrunk: the shrunk case does not fail as the case found first, so the "
-                "case found first is shown\n  found:  %s\n  shrunk: %s\n",
-                found.text().c_str(), got.text().c_str());
+    std::printf(
+        "not shrunk: the shrunk case does not fail as the case found first, so the "
+        "case found first is shown\n  found:  %s\n  shrunk: %s\n",
+        found.text().c_str(), got.text().c_str());
     std::printf("%s", harness::report_failure(s.name, f.expected, *f.spec).text.c_str());
     return;
   }
-  std::printf("shrunk from %zu to %zu nodes in %zu shrinks (%zu tried); ",
-              f.spec->topology.size(), shrunk.topology.size(), stats.accepted, stats.tried);
+  std::printf("shrunk from %zu to %zu nodes in %zu shrinks (%zu tried); ", f.spec->topology.size(),
+              shrunk.topology.size(), stats.accepted, stats.tried);
   if (replayed) {
     std::printf("schedule from %llu to %llu preemptions in %zu more\n",
                 static_cast<unsigned long long>(before), static_cast<unsigned long long>(after),
                 sched_stats.accepted);
   } else {
-    std::printf("schedule not shrunk: replaying its recorded choices did not give the same "
-                "failing run, so the schedule found is kept\n");
+    std::printf(
+        "schedule not shrunk: replaying its recorded choices did not give the same "
+        "failing run, so the schedule found is kept\n");
   }
   std::printf("same failure as found: %s\n", found.text().c_str());
   std::printf("%s", harness::report_failure(s.name, f.expected, shrunk).text.c_str());
@@ -192,13 +194,16 @@ int cmd_run(const CLI::App& run) {
   const std::vector<const harness::Suite*> chosen = chosen_suites(run, cfg);
 
   const bool tty = isatty(STDOUT_FILENO);
-  std::printf("fibercheck run: seed %llu, strategy %s, trees of up to %zu nodes, %llu cases a suite%s\n",
-              static_cast<unsigned long long>(seed), sched::to_string(cfg.strategy).c_str(),
-              cfg.max_nodes, static_cast<unsigned long long>(cases),
-              cfg.plant.empty() ? "" : (", " + cfg.plant + " planted").c_str());
+  std::printf(
+      "fibercheck run: seed %llu, strategy %s, trees of up to %zu nodes, %llu cases a suite%s\n",
+      static_cast<unsigned long long>(seed), sched::to_string(cfg.strategy).c_str(), cfg.max_nodes,
+      static_cast<unsigned long long>(cases),
+      cfg.plant.empty() ? "" : (", " + cfg.plant + " planted").c_str());
   std::fflush(stdout);
   const auto t0 = std::chrono::steady_clock::now();
-  auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); };
+  auto elapsed = [&] {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  };
   std::vector<Row> rows;
   std::uint64_t done = 0, failures = 0;
   bool out_of_time = false;
@@ -221,27 +226,30 @@ int cmd_run(const CLI::App& run) {
           if (!first) first = std::move(f);
         }
         if (tty && done % 100 == 0) {
-          std::printf("\r%llu cases, %.0f cases/s, %llu failures ", static_cast<unsigned long long>(done),
-                      done / std::max(elapsed(), 1e-9), static_cast<unsigned long long>(failures));
+          std::printf("\r%llu cases, %.0f cases/s, %llu failures ",
+                      static_cast<unsigned long long>(done), done / std::max(elapsed(), 1e-9),
+                      static_cast<unsigned long long>(failures));
           std::fflush(stdout);
         }
       }
     });
     row.seconds = elapsed() - start;
     if (tty) std::printf("\r%70s\r", "");
-    if (!tty) std::printf("%s: %llu cases, %llu failed\n", s->name.c_str(),
-                          static_cast<unsigned long long>(row.cases),
-                          static_cast<unsigned long long>(row.failures));
+    if (!tty)
+      std::printf("%s: %llu cases, %llu failed\n", s->name.c_str(),
+                  static_cast<unsigned long long>(row.cases),
+                  static_cast<unsigned long long>(row.failures));
     rows.push_back(row);
     if (first) on_case_thread([&] { report(*s, *first, cfg); });
   }
   std::printf("\n%-14s %9s %9s %10s\n", "suite", "cases", "failures", "cases/s");
   for (const Row& r : rows)
-    std::printf("%-14s %9llu %9llu %10.0f\n", r.suite.c_str(), static_cast<unsigned long long>(r.cases),
+    std::printf("%-14s %9llu %9llu %10.0f\n", r.suite.c_str(),
+                static_cast<unsigned long long>(r.cases),
                 static_cast<unsigned long long>(r.failures), r.cases / std::max(r.seconds, 1e-9));
   if (out_of_time) std::printf("stopped by --time-budget after %.1f s\n", elapsed());
-  std::printf("%llu cases in %.2f s, %llu failed: %s\n", static_cast<unsigned long long>(done), elapsed(),
-              static_cast<unsigned long long>(failures), failures ? "FAIL" : "OK");
+  std::printf("%llu cases in %.2f s, %llu failed: %s\n", static_cast<unsigned long long>(done),
+              elapsed(), static_cast<unsigned long long>(failures), failures ? "FAIL" : "OK");
   return failures ? 1 : 0;
 }
 

@@ -6,13 +6,13 @@
 #include <cstdio>
 #include <optional>
 
-#include "explore/explore.hpp"
-#include "report/failure.hpp"
-#include "generate/generate.hpp"
-#include "fibercheck/harness/kind.hpp"
-#include "model/text_form.hpp"
 #include "cli/commands.hpp"
+#include "explore/explore.hpp"
+#include "fibercheck/harness/kind.hpp"
 #include "fibercheck/sched/rng.hpp"
+#include "generate/generate.hpp"
+#include "model/text_form.hpp"
+#include "report/failure.hpp"
 
 namespace fibercheck::cli {
 
@@ -47,11 +47,12 @@ int cmd_run_dfs(const CLI::App& run) {
         "option --suite does not apply to --strategy dfs, which checks the "
         "cancellation property of each tree; drop it");
 
-  std::printf("fibercheck run: strategy dfs, seed %llu, %llu trees of up to %zu nodes, at most %d "
-              "preemptions, reduction %s%s\n",
-              static_cast<unsigned long long>(seed), static_cast<unsigned long long>(trees),
-              gen.max_nodes, opt.max_preemptions, opt.reduction ? "on" : "off",
-              plant.empty() ? "" : (", " + plant + " planted").c_str());
+  std::printf(
+      "fibercheck run: strategy dfs, seed %llu, %llu trees of up to %zu nodes, at most %d "
+      "preemptions, reduction %s%s\n",
+      static_cast<unsigned long long>(seed), static_cast<unsigned long long>(trees), gen.max_nodes,
+      opt.max_preemptions, opt.reduction ? "on" : "off",
+      plant.empty() ? "" : (", " + plant + " planted").c_str());
   std::fflush(stdout);
   const auto t0 = std::chrono::steady_clock::now();
   auto elapsed = [&] {
@@ -90,11 +91,12 @@ int cmd_run_dfs(const CLI::App& run) {
       }
     }
   });
-  std::printf("\n%llu trees, %llu schedules, %llu exhausted within the bound, %llu branches "
-              "pruned, %llu failed, %.2f s: %s\n",
-              static_cast<unsigned long long>(done), static_cast<unsigned long long>(schedules),
-              static_cast<unsigned long long>(exhausted), static_cast<unsigned long long>(pruned),
-              static_cast<unsigned long long>(failures), elapsed(), failures ? "FAIL" : "OK");
+  std::printf(
+      "\n%llu trees, %llu schedules, %llu exhausted within the bound, %llu branches "
+      "pruned, %llu failed, %.2f s: %s\n",
+      static_cast<unsigned long long>(done), static_cast<unsigned long long>(schedules),
+      static_cast<unsigned long long>(exhausted), static_cast<unsigned long long>(pruned),
+      static_cast<unsigned long long>(failures), elapsed(), failures ? "FAIL" : "OK");
   return status;
 }
 

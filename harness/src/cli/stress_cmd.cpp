@@ -30,11 +30,11 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-std::atomic<long> g_live{0};       // fibers of the current run that have not ended
-std::atomic<long> g_moved{0};      // fibers that ended on another thread than they began
-std::atomic<long> g_values{0};     // values received over channels, all runs
-std::atomic<long> g_fibers{0};     // fibers of the trees, all runs
-std::atomic<long> g_off_main{0};   // of them, those that began on a pool thread other than main's
+std::atomic<long> g_live{0};      // fibers of the current run that have not ended
+std::atomic<long> g_moved{0};     // fibers that ended on another thread than they began
+std::atomic<long> g_values{0};    // values received over channels, all runs
+std::atomic<long> g_fibers{0};    // fibers of the trees, all runs
+std::atomic<long> g_off_main{0};  // of them, those that began on a pool thread other than main's
 std::thread::id g_main_thread;
 
 // Counts a fiber of the tree from its first to its last instruction.
@@ -85,8 +85,8 @@ void pipeline(Done done, sched::Rng& rng, std::uint64_t n, Check& check) {
     });
   std::uint64_t expect = 0;
   while (auto v = chans[stages].recv(done)) {
-    if (*v != expect) check.fail("pipeline: got " + std::to_string(*v) + ", expected " +
-                                 std::to_string(expect));
+    if (*v != expect)
+      check.fail("pipeline: got " + std::to_string(*v) + ", expected " + std::to_string(expect));
     ++expect;
     g_values.fetch_add(1);
   }
@@ -313,10 +313,18 @@ std::string one_run(const Settings& set, std::uint64_t index, PlainCloser& plain
       Check& check = sync->check;
       sched::Rng r(seed);
       switch (shape) {
-        case 0: pipeline(done, r, n, check); break;
-        case 1: fan_out(done, r, n, check); break;
-        case 2: ping_tree(done, r, static_cast<int>(1 + r.below(3))); break;
-        default: select_mesh(done, r, check); break;
+        case 0:
+          pipeline(done, r, n, check);
+          break;
+        case 1:
+          fan_out(done, r, n, check);
+          break;
+        case 2:
+          ping_tree(done, r, static_cast<int>(1 + r.below(3)));
+          break;
+        default:
+          select_mesh(done, r, check);
+          break;
       }
     }
     std::lock_guard<boost::fibers::mutex> lk(sync->m);
@@ -335,8 +343,8 @@ std::string one_run(const Settings& set, std::uint64_t index, PlainCloser& plain
   }
 
   const auto deadline = Clock::now() + std::chrono::seconds(set.timeout_s);
-  std::string what = std::string(kShapes[shape]) + " closed by " +
-                     kClosers[static_cast<int>(closer)];
+  std::string what =
+      std::string(kShapes[shape]) + " closed by " + kClosers[static_cast<int>(closer)];
   {
     std::unique_lock<boost::fibers::mutex> lk(sync->m);
     if (!sync->cv.wait_until(lk, deadline, [&] { return sync->finished; }))
@@ -468,7 +476,8 @@ int cmd_stress(const CLI::App& stress) {
   }
   std::printf(
       "every run ended: %llu runs in %.1f s; done closed by a pool fiber %ld, by a plain thread "
-      "%ld, trees that finished first %ld; %ld values received; %ld fibers, %ld of them began on another "
+      "%ld, trees that finished first %ld; %ld values received; %ld fibers, %ld of them began on "
+      "another "
       "thread than the driver's, %ld ended on another thread than they began\n",
       static_cast<unsigned long long>(done_runs), secs, counts[0], counts[1], counts[2],
       g_values.load(), g_fibers.load(), g_off_main.load(), g_moved.load());

@@ -5,6 +5,8 @@
 // its case thread for good (such a fiber cannot be interrupted, and the thread could
 // not exit while it is blocked: docs/boost-fiber-notes.md, 'A blocked fiber cannot be
 // interrupted').
+#include <unistd.h>
+
 #include <boost/fiber/condition_variable.hpp>
 #include <boost/fiber/mutex.hpp>
 #include <chrono>
@@ -12,12 +14,11 @@
 #include <fstream>
 #include <map>
 #include <string>
-#include <unistd.h>
 #include <vector>
 
 #include "cli/commands.hpp"
-#include "fibercheck/harness/kind.hpp"
 #include "explore/runner.hpp"
+#include "fibercheck/harness/kind.hpp"
 
 namespace fibercheck::cli {
 
@@ -119,7 +120,8 @@ int cmd_stress_leaks(const CLI::App& stress_leaks) {
   const double secs =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::printf("verdicts:");
-  for (const auto& [v, n] : verdicts) std::printf(" %s %llu;", v.c_str(), static_cast<unsigned long long>(n));
+  for (const auto& [v, n] : verdicts)
+    std::printf(" %s %llu;", v.c_str(), static_cast<unsigned long long>(n));
   std::printf(" %llu fibers parked with their threads; %.1f s\n",
               static_cast<unsigned long long>(not_reclaimed), secs);
   return 0;

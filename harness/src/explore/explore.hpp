@@ -4,8 +4,8 @@
 
 #include <optional>
 
-#include "fibercheck/sched/dfs.hpp"
 #include "explore/runner.hpp"
+#include "fibercheck/sched/dfs.hpp"
 
 namespace fibercheck::harness {
 

@@ -4,11 +4,16 @@ namespace fibercheck::harness {
 
 const char* to_string(CaseVerdict v) noexcept {
   switch (v) {
-    case CaseVerdict::clean: return "clean";
-    case CaseVerdict::leak: return "leak";
-    case CaseVerdict::deadlock_before_cancel: return "deadlock before cancel";
-    case CaseVerdict::budget_exceeded: return "budget exceeded";
-    case CaseVerdict::exception: return "exception";
+    case CaseVerdict::clean:
+      return "clean";
+    case CaseVerdict::leak:
+      return "leak";
+    case CaseVerdict::deadlock_before_cancel:
+      return "deadlock before cancel";
+    case CaseVerdict::budget_exceeded:
+      return "budget exceeded";
+    case CaseVerdict::exception:
+      return "exception";
   }
   return "?";
 }
@@ -57,15 +62,23 @@ CaseOutcome run_case(const CaseSpec& spec) {
   result.ledger = std::move(ctx.ledger);
   result.delivered = delivered;
   switch (result.run.verdict) {
-    case Verdict::finished: result.verdict = CaseVerdict::clean; break;
+    case Verdict::finished:
+      result.verdict = CaseVerdict::clean;
+      break;
     case Verdict::quiescent:
       result.verdict =
           result.run.cancelled_at_step ? CaseVerdict::leak : CaseVerdict::deadlock_before_cancel;
       break;
-    case Verdict::still_running: result.verdict = CaseVerdict::leak; break;
+    case Verdict::still_running:
+      result.verdict = CaseVerdict::leak;
+      break;
     case Verdict::step_budget_exceeded:
-    case Verdict::time_budget_exceeded: result.verdict = CaseVerdict::budget_exceeded; break;
-    case Verdict::exception: result.verdict = CaseVerdict::exception; break;
+    case Verdict::time_budget_exceeded:
+      result.verdict = CaseVerdict::budget_exceeded;
+      break;
+    case Verdict::exception:
+      result.verdict = CaseVerdict::exception;
+      break;
   }
   return result;
 }

@@ -6,9 +6,9 @@
 #include <optional>
 #include <string>
 
-#include "fibercheck/run.hpp"
 #include "fibercheck/harness/node_run.hpp"
 #include "fibercheck/harness/topology.hpp"
+#include "fibercheck/run.hpp"
 
 namespace fibercheck::harness {
 

@@ -81,8 +81,10 @@ std::optional<Replay> failing_replay(const CaseSpec& c, std::vector<std::uint32_
   Replay out;
   const std::size_t n = std::min(r.strategy.choices.size(), o.run.choices.size());
   out.spec = r;
-  out.spec.strategy.choices.assign(o.run.choices.begin(), o.run.choices.begin() + static_cast<std::ptrdiff_t>(n));
-  out.defaults.assign(o.run.choice_defaults.begin(), o.run.choice_defaults.begin() + static_cast<std::ptrdiff_t>(n));
+  out.spec.strategy.choices.assign(o.run.choices.begin(),
+                                   o.run.choices.begin() + static_cast<std::ptrdiff_t>(n));
+  out.defaults.assign(o.run.choice_defaults.begin(),
+                      o.run.choice_defaults.begin() + static_cast<std::ptrdiff_t>(n));
   for (std::size_t i = 0; i < n; ++i)
     if (out.spec.strategy.choices[i] != out.defaults[i]) ++out.preemptions;
   return out;
@@ -114,7 +116,8 @@ CaseSpec shrink_schedule(const CaseSpec& failing, ShrinkStats* stats,
   for (std::size_t len = 0; len < best->spec.strategy.choices.size(); ++len) {
     const auto& ch = best->spec.strategy.choices;
     if (len > 0 && ch[len - 1] == best->defaults[len - 1]) continue;  // same as len-1
-    if (accept(std::vector<std::uint32_t>(ch.begin(), ch.begin() + static_cast<std::ptrdiff_t>(len))))
+    if (accept(
+            std::vector<std::uint32_t>(ch.begin(), ch.begin() + static_cast<std::ptrdiff_t>(len))))
       break;
   }
   // Each remaining preemption replaced by its default, then by smaller indices.
@@ -146,11 +149,14 @@ CaseSpec shrink_schedule(const CaseSpec& failing, ShrinkStats* stats,
   // Topology and cancellation shrinks: the same coarse signature (paths change
   // when nodes go; see coarse_signature).
   const FailureSignature coarse = case_signature(first, true);
-  CaseSpec out = shrink_case(best->spec, [&](CaseSpec& c) {
-    ++st.tried;
-    const CaseOutcome r = run_case(c);
-    return !r.clean() && case_signature(r, true) == coarse;
-  }, &st);
+  CaseSpec out = shrink_case(
+      best->spec,
+      [&](CaseSpec& c) {
+        ++st.tried;
+        const CaseOutcome r = run_case(c);
+        return !r.clean() && case_signature(r, true) == coarse;
+      },
+      &st);
   if (preemptions_after) {
     CaseOutcome o = run_case(out);
     std::uint64_t p = 0;

@@ -11,8 +11,8 @@
 namespace fibercheck::harness {
 
 struct FailureSignature {
-  std::string verdict;               // to_string(Verdict), plus the case verdict for harness cases
-  std::vector<std::string> fibers;   // "path: primitive", sorted; coarse: "primitive", each once
+  std::string verdict;              // to_string(Verdict), plus the case verdict for harness cases
+  std::vector<std::string> fibers;  // "path: primitive", sorted; coarse: "primitive", each once
 
   [[nodiscard]] bool operator==(const FailureSignature&) const = default;
   // "quiescent; root/a: call_once of once 'o'; ..." for reports and test messages.

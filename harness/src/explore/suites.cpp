@@ -1,9 +1,9 @@
 #include "explore/suites.hpp"
 
-#include "generate/generate.hpp"
-#include "fibercheck/harness/kind.hpp"
-#include "generate/scenarios.hpp"
 #include "explore/shrink.hpp"
+#include "fibercheck/harness/kind.hpp"
+#include "generate/generate.hpp"
+#include "generate/scenarios.hpp"
 #include "model/text_form.hpp"
 
 namespace fibercheck::harness {
@@ -102,11 +102,12 @@ std::optional<Failure> check_programs(std::uint64_t seed, const SuiteConfig& cfg
   if (!s.leaks) o.cancel_at_step = rng.below(200);
   Outcome out = run(s.root, o);
   if (out.clean() != s.leaks) return std::nullopt;
-  return Failure{"program '" + s.name + "' " + (s.leaks ? "is reported leaking" : "ends clean") +
-                     " under seed " + std::to_string(o.strategy.seed) +
-                     (o.cancel_at_step ? " with cancel at step " + std::to_string(*o.cancel_at_step) : "") +
-                     " (got: " + out.summary() + ")",
-                 std::nullopt};
+  return Failure{
+      "program '" + s.name + "' " + (s.leaks ? "is reported leaking" : "ends clean") +
+          " under seed " + std::to_string(o.strategy.seed) +
+          (o.cancel_at_step ? " with cancel at step " + std::to_string(*o.cancel_at_step) : "") +
+          " (got: " + out.summary() + ")",
+      std::nullopt};
 }
 
 }  // namespace
@@ -165,8 +166,8 @@ const std::vector<Suite>& suites() {
       {"determinism", "the same case gives the same trace hash twice in one process",
        check_determinism, nullptr, nullptr},
       {"text-form", "the text form round-trips", check_text_form, nullptr, nullptr},
-      {"programs", "the bundled example programs end clean or are reported leaking",
-       check_programs, nullptr, nullptr},
+      {"programs", "the bundled example programs end clean or are reported leaking", check_programs,
+       nullptr, nullptr},
   };
   return all;
 }

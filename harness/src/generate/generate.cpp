@@ -18,8 +18,8 @@ Node make_node(const KindInfo& k, sched::Rng& rng) {
     // Small values keep cases fast; the full range stays reachable.
     std::int64_t hi = std::min(p.max, p.min + 4);
     if (rng.below(8) == 0) hi = p.max;
-    n.params.push_back({p.name, p.min + static_cast<std::int64_t>(rng.below(
-                                                static_cast<std::size_t>(hi - p.min + 1)))});
+    n.params.push_back({p.name, p.min + static_cast<std::int64_t>(
+                                            rng.below(static_cast<std::size_t>(hi - p.min + 1)))});
   }
   return n;
 }
@@ -50,7 +50,8 @@ Node grow(sched::Rng& rng, const std::vector<const KindInfo*>& pool, std::size_t
     const std::size_t remaining_children = count - i;
     // Split what is left roughly evenly, with some randomness.
     std::size_t share = std::max<std::size_t>(1, left / remaining_children);
-    share = 1 + rng.below(std::max<std::size_t>(1, std::min(share * 2, left - (remaining_children - 1))));
+    share = 1 + rng.below(
+                    std::max<std::size_t>(1, std::min(share * 2, left - (remaining_children - 1))));
     share = std::min(share, left - (remaining_children - 1));
     if (exact && remaining_children == 1) share = left;
     n.children.push_back(grow(rng, pool, share, exact));

@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "fibercheck/sched/rng.hpp"
 #include "fibercheck/harness/topology.hpp"
+#include "fibercheck/sched/rng.hpp"
 
 namespace fibercheck::harness {
 

@@ -23,7 +23,8 @@ inline rc::Gen<Topology> gen_topology(GenOptions opt = {}) {
     rc::Random r = random;
     sched::Rng rng(r.next());
     GenOptions o = opt;
-    o.max_nodes = std::max<std::size_t>(1, opt.max_nodes * static_cast<std::size_t>(std::max(size, 1)) / 100);
+    o.max_nodes =
+        std::max<std::size_t>(1, opt.max_nodes * static_cast<std::size_t>(std::max(size, 1)) / 100);
     return rc::shrinkable::shrinkRecur(random_topology(rng, o), [](const Topology& t) {
       return rc::seq::fromContainer(shrinks(t));
     });
@@ -36,11 +37,11 @@ inline rc::Gen<Topology> gen_planted(std::string kind, GenOptions opt = {}) {
     rc::Random r = random;
     sched::Rng rng(r.next());
     GenOptions o = opt;
-    o.max_nodes = std::max<std::size_t>(1, opt.max_nodes * static_cast<std::size_t>(std::max(size, 1)) / 100);
+    o.max_nodes =
+        std::max<std::size_t>(1, opt.max_nodes * static_cast<std::size_t>(std::max(size, 1)) / 100);
     Topology t = plant(random_topology(rng, o), kind, rng);
-    return rc::shrinkable::shrinkRecur(std::move(t), [](const Topology& x) {
-      return rc::seq::fromContainer(shrinks(x));
-    });
+    return rc::shrinkable::shrinkRecur(
+        std::move(t), [](const Topology& x) { return rc::seq::fromContainer(shrinks(x)); });
   });
 }
 
@@ -49,6 +50,8 @@ inline rc::Gen<Topology> gen_planted(std::string kind, GenOptions opt = {}) {
 namespace rc {
 template <>
 struct Arbitrary<fibercheck::harness::Topology> {
-  static Gen<fibercheck::harness::Topology> arbitrary() { return fibercheck::harness::gen_topology(); }
+  static Gen<fibercheck::harness::Topology> arbitrary() {
+    return fibercheck::harness::gen_topology();
+  }
 };
 }  // namespace rc

@@ -2,8 +2,8 @@
 // then forwards its input, watching done at every send and receive.
 //
 //   for i := 0; i < n; i++ { select { case out <- v: case <-done: return } }
-#include "kinds/builtin.hpp"
 #include "fibercheck/harness/node_run.hpp"
+#include "kinds/builtin.hpp"
 
 namespace fibercheck::harness::bundled {
 

@@ -11,8 +11,8 @@
 //       return completed
 //   }
 //   doWork(nil)
-#include "kinds/builtin.hpp"
 #include "fibercheck/harness/node_run.hpp"
+#include "kinds/builtin.hpp"
 
 namespace fibercheck::harness::bundled {
 

@@ -1,7 +1,7 @@
 // pipe: its children in a row, each in its own fiber, joined by unbuffered
 // channels: in -> c0 -> c1 -> ... -> out.
-#include "kinds/builtin.hpp"
 #include "fibercheck/harness/node_run.hpp"
+#include "kinds/builtin.hpp"
 
 namespace fibercheck::harness::bundled {
 
@@ -17,7 +17,8 @@ KindInfo pipe() {
     Stream prev = r.in;
     const std::size_t n = r.node.children.size();
     for (std::size_t i = 0; i < n; ++i) {
-      Stream next = i + 1 == n ? r.out : r.make_chan("pipe", static_cast<std::size_t>(r.param("cap")));
+      Stream next =
+          i + 1 == n ? r.out : r.make_chan("pipe", static_cast<std::size_t>(r.param("cap")));
       r.spawn_child(scope, i, prev, next);
       prev = next;
     }

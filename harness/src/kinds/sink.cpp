@@ -1,8 +1,8 @@
 // sink: ranges over its input until it is closed or done closes; sends nothing.
 //
 //   for { select { case _, ok := <-in: if !ok { return }; case <-done: return } }
-#include "kinds/builtin.hpp"
 #include "fibercheck/harness/node_run.hpp"
+#include "kinds/builtin.hpp"
 
 namespace fibercheck::harness::bundled {
 

@@ -1,8 +1,8 @@
 // stage: one pipeline stage: receives, transforms, sends, watching done at both.
 //
 //   for v := range in { select { case out <- f(v): case <-done: return } }
-#include "kinds/builtin.hpp"
 #include "fibercheck/harness/node_run.hpp"
+#include "kinds/builtin.hpp"
 
 namespace fibercheck::harness::bundled {
 

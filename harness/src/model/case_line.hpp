@@ -1,6 +1,7 @@
 // case_line.hpp: a case as one versioned line, for failure messages and replay.
 //
-//   fibercheck-case v1 strategy=random seed=42 cancel=17 max-steps=20000 trace=9f3a01c2d4e5f607 topology=fc1 pipe(gen{n=2},leak-recv-nil)
+//   fibercheck-case v1 strategy=random seed=42 cancel=17 max-steps=20000 trace=9f3a01c2d4e5f607
+//   topology=fc1 pipe(gen{n=2},leak-recv-nil)
 //
 // The topology comes last so its text needs no quoting.
 #pragma once

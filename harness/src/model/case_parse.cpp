@@ -15,7 +15,8 @@ std::uint64_t whole_number(const std::string& key, const std::string& v, std::si
   if (n.problem == numbers::Problem::too_large)
     throw ParseError(col, "expected a number below 2^64 for " + key);
   if (!n.ok())
-    throw ParseError(col, "expected a whole number for " + key + ", found '" + v.substr(0, 24) + "'");
+    throw ParseError(col,
+                     "expected a whole number for " + key + ", found '" + v.substr(0, 24) + "'");
   return n.value;
 }
 
@@ -41,7 +42,8 @@ void parse_case_fields(std::string_view line, CaseSchedule& s, std::string_view 
     const std::size_t vcol = eq + 2;
     if (key == "strategy") {
       if (!sched::parse_strategy_kind(v, s.strategy.kind))
-        throw ParseError(vcol, "expected fifo, random, pct or replay, found '" + v.substr(0, 24) + "'");
+        throw ParseError(vcol,
+                         "expected fifo, random, pct or replay, found '" + v.substr(0, 24) + "'");
       have_strategy = true;
     } else if (key == "seed") {
       s.strategy.seed = whole_number(key, v, vcol);
@@ -72,17 +74,20 @@ void parse_case_fields(std::string_view line, CaseSchedule& s, std::string_view 
         throw ParseError(vcol, "expected 16 lowercase hex digits for trace");
       s.trace_hash = numbers::parse_whole(v, 16).value;
     } else if (own(key, line.substr(eq + 1), col, vcol) == CaseKey::last) {
-      if (!have_strategy) throw ParseError(line.size() + 1, "expected strategy=... in the case line");
+      if (!have_strategy)
+        throw ParseError(line.size() + 1, "expected strategy=... in the case line");
       return;
     } else {
-      throw ParseError(col, "expected one of strategy, seed, choices, pct-depth, cancel, "
-                            "cancel-when-idle, max-steps, trace, " +
-                                std::string(last_key) + "; found '" + key.substr(0, 24) + "'");
+      throw ParseError(col,
+                       "expected one of strategy, seed, choices, pct-depth, cancel, "
+                       "cancel-when-idle, max-steps, trace, " +
+                           std::string(last_key) + "; found '" + key.substr(0, 24) + "'");
     }
     pos = end + 1;
   }
   if (!have_strategy) throw ParseError(line.size() + 1, "expected strategy=... in the case line");
-  throw ParseError(line.size() + 1, "expected " + std::string(last_form) + " at the end of the case line");
+  throw ParseError(line.size() + 1,
+                   "expected " + std::string(last_form) + " at the end of the case line");
 }
 
 ParsedCase parse_case(std::string_view line) {

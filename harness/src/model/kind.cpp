@@ -41,7 +41,8 @@ void register_kind(KindInfo k) {
                                 "' is not a valid kind name (lowercase letters, digits, '-')");
   if (find_kind(k.name) != nullptr)
     throw std::invalid_argument("register_kind: a kind named '" + k.name + "' already exists");
-  if (!k.start) throw std::invalid_argument("register_kind: '" + k.name + "' has no start function");
+  if (!k.start)
+    throw std::invalid_argument("register_kind: '" + k.name + "' has no start function");
   if (k.min_children < 0 || k.max_children < k.min_children)
     throw std::invalid_argument("register_kind: '" + k.name + "' has an empty children range");
   for (const ParamSpec& p : k.params)

@@ -76,9 +76,9 @@ class Parser {
     const std::size_t start = pos_;
     if (pos_ >= s_.size() || !std::islower(static_cast<unsigned char>(s_[pos_])))
       fail(std::string(what) + " (lowercase letters, digits and '-')");
-    while (pos_ < s_.size() && (std::islower(static_cast<unsigned char>(s_[pos_])) ||
-                                std::isdigit(static_cast<unsigned char>(s_[pos_])) ||
-                                s_[pos_] == '-'))
+    while (pos_ < s_.size() &&
+           (std::islower(static_cast<unsigned char>(s_[pos_])) ||
+            std::isdigit(static_cast<unsigned char>(s_[pos_])) || s_[pos_] == '-'))
       ++pos_;
     if (pos_ - start > 64) {
       pos_ = start;

@@ -45,7 +45,8 @@ FailureReport report_failure(const std::string& property, const std::string& exp
   traced.trace = true;
   CaseOutcome first = run_case(traced);
   CaseOutcome second = run_case(traced);
-  r.deterministic = first.run.trace_hash == second.run.trace_hash && first.verdict == second.verdict;
+  r.deterministic =
+      first.run.trace_hash == second.run.trace_hash && first.verdict == second.verdict;
   r.line = case_line(spec, &first);
   std::string& s = r.text;
   s += "expected: " + expected + "\n";
@@ -55,7 +56,8 @@ FailureReport report_failure(const std::string& property, const std::string& exp
   if (!r.deterministic) {
     s += "NOT DETERMINISTIC: replaying the same case gave a different outcome, so the code under "
          "test depends on something fibercheck does not control (real time, threads, addresses).\n"
-         "second run: " + std::string(to_string(second.verdict)) + ": " + second.run.summary() + "\n";
+         "second run: " +
+         std::string(to_string(second.verdict)) + ": " + second.run.summary() + "\n";
   }
   s += "case: " + r.line + "\n";
   s += "replay: " + replay_command() + " '" + r.line + "'\n";

@@ -14,8 +14,8 @@ namespace fibercheck::harness {
 
 struct FailureReport {
   std::string text;
-  std::string line;      // the case line
-  std::string ci_file;   // where the case was written, if it was
+  std::string line;     // the case line
+  std::string ci_file;  // where the case was written, if it was
   bool deterministic = true;
 };
 

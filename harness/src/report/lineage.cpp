@@ -94,8 +94,10 @@ SelectEvent parse_select(const std::string& detail) {
 
 // "#3 root/worker selected on 'results' and left at step 12 by done 'root' instead"
 std::string departure_text(const LastUse& u, const std::string& ch) {
-  std::string s = u.several_channels ? "selected on '" + ch + "'"
-                                     : std::string(u.send ? "tried to send on '" : "tried to receive on '") + ch + "'";
+  std::string s =
+      u.several_channels
+          ? "selected on '" + ch + "'"
+          : std::string(u.send ? "tried to send on '" : "tried to receive on '") + ch + "'";
   return s + " and left at step " + std::to_string(u.step) + " by " + u.took + " instead";
 }
 
@@ -115,16 +117,20 @@ std::string lineage_report(const Outcome& o) {
         // a fiber's name may itself hold spaces.
         static const std::string kPlain = " (plain boost fiber)";
         std::string path = e.detail;
-        if (path.size() >= kPlain.size() && path.compare(path.size() - kPlain.size(), kPlain.size(), kPlain) == 0)
+        if (path.size() >= kPlain.size() &&
+            path.compare(path.size() - kPlain.size(), kPlain.size(), kPlain) == 0)
           path.resize(path.size() - kPlain.size());
         fibers[e.fiber].path = std::move(path);
         break;
       }
-      case EventKind::exit: fibers[e.fiber].exited_at = e.step; break;
+      case EventKind::exit:
+        fibers[e.fiber].exited_at = e.step;
+        break;
       case EventKind::send:
       case EventKind::recv:
       case EventKind::block:
-        for (const std::string& ch : channels_in(e.detail)) users[ch][e.fiber] = LastUse{e.step, false, false, false, ""};
+        for (const std::string& ch : channels_in(e.detail))
+          users[ch][e.fiber] = LastUse{e.step, false, false, false, ""};
         break;
       case EventKind::select: {
         const SelectEvent s = parse_select(e.detail);
@@ -143,7 +149,8 @@ std::string lineage_report(const Outcome& o) {
           done_closed.emplace(name, e.step);
         }
         break;
-      default: break;
+      default:
+        break;
     }
   }
   for (const FiberInfo& f : o.live) fibers[f.id].path = f.path;

@@ -1,11 +1,12 @@
 #include "report/picture.hpp"
 
+#include <unistd.h>
+
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <map>
 #include <set>
-#include <unistd.h>
 
 namespace fibercheck::harness {
 
@@ -35,7 +36,7 @@ std::string shell_quote(const std::string& s) {
 }  // namespace
 
 std::string to_dot(const Outcome& o) {
-  std::map<std::string, bool> exited;  // path -> exited
+  std::map<std::string, bool> exited;                               // path -> exited
   std::map<std::string, std::set<std::string>> senders, receivers;  // chan -> paths
   std::map<std::uint64_t, std::string> path_of;
   for (const Event& e : o.events) {
@@ -66,12 +67,15 @@ std::string to_dot(const Outcome& o) {
       (f.blocked_on.rfind("send", 0) == 0 ? senders : receivers)[ch].insert(f.path);
     }
   }
-  std::string s = "digraph fibercheck {\n  rankdir=TB;\n  node [shape=box, style=filled, fontname=\"monospace\"];\n";
+  std::string s =
+      "digraph fibercheck {\n  rankdir=TB;\n  node [shape=box, style=filled, "
+      "fontname=\"monospace\"];\n";
   for (const auto& [path, gone] : exited) {
     std::string label = path.substr(path.rfind('/') == std::string::npos ? 0 : path.rfind('/') + 1);
     std::string attrs = "label=" + quote(label);
     if (leaked.count(path)) {
-      attrs += ", fillcolor=\"#e74c3c\", fontcolor=white, penwidth=3, tooltip=" + quote("leaked: " + path);
+      attrs += ", fillcolor=\"#e74c3c\", fontcolor=white, penwidth=3, tooltip=" +
+               quote("leaked: " + path);
     } else if (gone) {
       attrs += ", fillcolor=\"#d5d5d5\", fontcolor=\"#555555\"";
     } else {
@@ -100,11 +104,13 @@ std::string to_dot(const Outcome& o) {
     if (!from.empty() && !to.empty()) {
       for (const std::string& a : from)
         for (const std::string& b : to)
-          if (a != b) s += "  " + quote(a) + " -> " + quote(b) + chan_edge + ", label=" + quote(ch) + "];\n";
+          if (a != b)
+            s += "  " + quote(a) + " -> " + quote(b) + chan_edge + ", label=" + quote(ch) + "];\n";
       continue;
     }
     const std::string node = quote("chan " + ch);
-    s += "  " + node + " [label=" + quote(ch) + ", shape=ellipse, style=dashed, color=\"#2e86c1\", fontsize=9];\n";
+    s += "  " + node + " [label=" + quote(ch) +
+         ", shape=ellipse, style=dashed, color=\"#2e86c1\", fontsize=9];\n";
     for (const std::string& a : from) s += "  " + quote(a) + " -> " + node + chan_edge + "];\n";
     for (const std::string& b : to) s += "  " + node + " -> " + quote(b) + chan_edge + "];\n";
   }
@@ -113,7 +119,8 @@ std::string to_dot(const Outcome& o) {
 
 std::string render_svg(const std::string& dot_text, const std::string& path) {
   if (std::system("command -v dot >/dev/null 2>&1") != 0)
-    return "Graphviz's dot is not installed (apt-get install graphviz); the DOT text is still written";
+    return "Graphviz's dot is not installed (apt-get install graphviz); the DOT text is still "
+           "written";
   char tmpl[] = "/tmp/fibercheck-XXXXXX.dot";
   int fd = mkstemps(tmpl, 4);
   if (fd < 0) return "cannot create a temporary file for dot";

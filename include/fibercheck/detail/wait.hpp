@@ -93,7 +93,7 @@ struct Waiter {
   boost::fibers::waker waker;            // valid while parked
   bool parked = false;
   bool signaled = false;
-  bool unwindable = true;  // false inside destructors: such a wait must finish normally
+  bool unwindable = true;     // false inside destructors: such a wait must finish normally
   WaitNode* nodes = nullptr;  // the operation's nodes, for the census
   int node_count = 0;
   std::optional<std::int64_t> deadline;  // fibercheck clock nanoseconds

@@ -88,7 +88,7 @@ struct CheckOptions {
   // running this many fair steps later have leaked (RunOptions::leak_window_steps):
   // a loop nobody stops is reported in milliseconds, not at max_steps. 0: off.
   std::uint64_t leak_window_steps = 5000;
-  double time_budget_seconds = 0;    // 0: FIBERCHECK_TIME_BUDGET, else none
+  double time_budget_seconds = 0;  // 0: FIBERCHECK_TIME_BUDGET, else none
   bool shrink = true;
   // Print a failure's report to stderr; inside a GoogleTest test (gtest.hpp
   // included) it is left to the assertion message (gtest::passed).

@@ -31,9 +31,9 @@
 #include <string>
 #include <vector>
 
+#include "fibercheck/census.hpp"
 #include "fibercheck/config.hpp"
 #include "fibercheck/harness/check.hpp"
-#include "fibercheck/census.hpp"
 
 namespace fibercheck::gtest {
 

@@ -30,9 +30,9 @@ struct ParamSpec {
 };
 
 struct KindInfo {
-  std::string name;         // as written in the text form: lowercase, digits and '-'
-  std::string description;  // one line, for `fibercheck kinds`
-  bool mutant = false;      // a planted leak: closing done does not end it
+  std::string name;                 // as written in the text form: lowercase, digits and '-'
+  std::string description;          // one line, for `fibercheck kinds`
+  bool mutant = false;              // a planted leak: closing done does not end it
   bool schedule_dependent = false;  // a mutant that leaks only under some interleavings
   // Ends by itself once its input closes, without cancellation. Kinds that run
   // until done (infinite generators) are false and are left out of finite trees.
