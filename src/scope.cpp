@@ -186,8 +186,6 @@ struct StackPool {
 thread_local StackPool t_stacks;
 }  // namespace
 
-std::size_t pooled_stack_limit() noexcept { return kWarmBytes; }
-
 boost::context::stack_context take_stack(std::size_t size) {
   size = (size + kPage - 1) / kPage * kPage;
   if constexpr (FIBERCHECK_HEAP_STACKS) {

@@ -74,11 +74,10 @@ struct GuardedStack {
 // Stacks for fibers without guard pages: page-aligned, carved from mmap'd slabs, and
 // kept per thread for the next fiber, so a property run that starts fibers case after
 // case neither maps memory nor faults its pages in again. trim_stacks() (at the end
-// of every run) gives back free stacks beyond pooled_stack_limit() bytes.
+// of every run) gives back free stacks beyond a warm reserve.
 boost::context::stack_context take_stack(std::size_t size);
 void give_stack(boost::context::stack_context& sc) noexcept;
 void trim_stacks() noexcept;
-std::size_t pooled_stack_limit() noexcept;
 
 struct PooledStack {
   std::size_t size;

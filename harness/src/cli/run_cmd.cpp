@@ -239,6 +239,7 @@ int cmd_run(const CLI::App& run) {
       std::printf("%s: %llu cases, %llu failed\n", s->name.c_str(),
                   static_cast<unsigned long long>(row.cases),
                   static_cast<unsigned long long>(row.failures));
+    std::fflush(stdout);  // piped into a CI log, each suite's line shows as it ends
     rows.push_back(row);
     if (first) on_case_thread([&] { report(*s, *first, cfg); });
   }

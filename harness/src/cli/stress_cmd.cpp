@@ -231,7 +231,7 @@ class PlainCloser {
     cv_.notify_all();
     t_.join();
   }
-  // Closes `src` after `spins` yields of that thread; done_closing() waits for it.
+  // Closes `src` after `spins` yields of that thread; wait_closed() waits for it.
   void close_later(DoneSource* src, unsigned spins) {
     std::lock_guard<std::mutex> lk(m_);
     src_ = src;
