@@ -29,6 +29,11 @@ std::string FiberInfo::site() const {
   return file + ":" + std::to_string(line);
 }
 
+std::string FiberInfo::blocked_site() const {
+  if (blocked_file.empty()) return {};
+  return blocked_file + ":" + std::to_string(blocked_line);
+}
+
 std::vector<FiberInfo> census() {
   std::vector<FiberInfo> out;
   detail::Runtime& rt = detail::Runtime::get();

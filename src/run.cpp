@@ -60,14 +60,17 @@ std::string still_running_causes(const std::vector<FiberInfo>& live) {
 
 }  // namespace
 
-std::string Outcome::summary() const {
+std::string Outcome::summary() const { return summary(true); }
+std::string Outcome::headline() const { return summary(false); }
+
+std::string Outcome::summary(bool list_fibers) const {
   std::string s = to_string(verdict);
   s += " after " + std::to_string(steps) + " steps (trace " + hex(trace_hash) + ")";
   if (verdict == Verdict::still_running && root_returned_at_step)
     s += ", root returned at step " + std::to_string(*root_returned_at_step);
   if (cancelled_at_step) s += ", root done closed at step " + std::to_string(*cancelled_at_step);
   if (verdict == Verdict::exception) s += ": fiber '" + error_path + "' threw: " + error;
-  if (!live.empty()) {
+  if (list_fibers && !live.empty()) {
     s += "\n" + std::to_string(live.size()) + " fiber(s) live:\n" + format(live);
   }
   if (verdict == Verdict::quiescent) {
@@ -96,7 +99,7 @@ std::string Outcome::summary() const {
     s += "\n" + std::to_string(unreclaimed.size()) +
          " fiber(s) could not be unwound (blocked outside fibercheck, or ignoring the unwind); "
          "their thread is parked:\n" +
-         format(unreclaimed);
+         (list_fibers ? format(unreclaimed) : std::string());
     for (const FiberInfo& f : unreclaimed) {
       s += "  #" + std::to_string(f.id) + " " + f.path + ": ";
       if (f.state == FiberState::blocked && !f.in_fibercheck_wait) {

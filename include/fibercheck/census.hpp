@@ -56,7 +56,13 @@ struct FiberInfo {
   // closed. What a fiber still running after root returned is waiting for.
   std::string watched_done;
   bool watched_done_closed = false;
+  // Where a blocked fiber blocked: the source line of the blocking call; empty when
+  // unknown (a wait inside plain Boost.Fiber code).
+  std::string blocked_file;
+  unsigned blocked_line = 0;
   [[nodiscard]] std::string site() const;  // "file:line"
+  // "file:line" of the blocking call, or "" when unknown.
+  [[nodiscard]] std::string blocked_site() const;
 };
 
 // The live fibers on the calling thread, ordered by id.

@@ -110,6 +110,12 @@ struct Outcome {
   [[nodiscard]] bool clean() const noexcept { return verdict == Verdict::finished; }
   // "leak: 2 fibers live after 41 steps (trace 9f3a...)" and the census, one line each.
   [[nodiscard]] std::string summary() const;
+  // The same without the per-fiber lists: for reports that describe each fiber
+  // themselves (the harness's lineage report), so no fiber is listed twice.
+  [[nodiscard]] std::string headline() const;
+
+ private:
+  [[nodiscard]] std::string summary(bool list_fibers) const;
 };
 
 // Runs root(done) as the fiber named RunOptions::root_name, where done is the
