@@ -60,6 +60,17 @@ std::string still_running_causes(const std::vector<FiberInfo>& live) {
 
 }  // namespace
 
+std::string why_not_unwound(const FiberInfo& f) {
+  if (f.state == FiberState::blocked && !f.in_fibercheck_wait)
+    return "blocked outside fibercheck (a plain boost::fibers mutex, condition variable or "
+           "channel?), which nothing can interrupt";
+  if (f.state == FiberState::blocked)
+    return "blocked in a wait that must finish normally (a scope's destructor waiting for "
+           "its children)";
+  return "kept running after it was told to unwind: a loop that never enters a fibercheck "
+         "operation, or a catch (...) that swallows fibercheck's unwind without rethrowing";
+}
+
 std::string Outcome::summary() const { return summary(true); }
 std::string Outcome::headline() const { return summary(false); }
 
@@ -100,19 +111,8 @@ std::string Outcome::summary(bool list_fibers) const {
          " fiber(s) could not be unwound (blocked outside fibercheck, or ignoring the unwind); "
          "their thread is parked:\n" +
          (list_fibers ? format(unreclaimed) : std::string());
-    for (const FiberInfo& f : unreclaimed) {
-      s += "  #" + std::to_string(f.id) + " " + f.path + ": ";
-      if (f.state == FiberState::blocked && !f.in_fibercheck_wait) {
-        s += "blocked outside fibercheck (a plain boost::fibers mutex, condition variable or "
-             "channel?), which nothing can interrupt\n";
-      } else if (f.state == FiberState::blocked) {
-        s += "blocked in a wait that must finish normally (a scope's destructor waiting for "
-             "its children)\n";
-      } else {
-        s += "kept running after it was told to unwind: a loop that never enters a fibercheck "
-             "operation, or a catch (...) that swallows fibercheck's unwind without rethrowing\n";
-      }
-    }
+    for (const FiberInfo& f : unreclaimed)
+      s += "  #" + std::to_string(f.id) + " " + f.path + ": " + why_not_unwound(f) + "\n";
   }
   return s;
 }

@@ -118,6 +118,10 @@ struct Outcome {
   [[nodiscard]] std::string summary(bool list_fibers) const;
 };
 
+// Why a fiber in Outcome::unreclaimed could not be unwound, in one clause: "blocked
+// outside fibercheck (...), which nothing can interrupt", and so on.
+[[nodiscard]] std::string why_not_unwound(const FiberInfo& f);
+
 // Runs root(done) as the fiber named RunOptions::root_name, where done is the
 // root's done signal, until every fiber has ended or the run must stop; then
 // unwinds every fiber left so the next run starts clean.

@@ -40,6 +40,34 @@ struct Whole {
   return w;
 }
 
+// A duration in seconds, as options and environment variables give them: digits,
+// optionally a '.' and more digits ("30", "0.5", "2.25"); no sign, exponent or unit.
+struct Seconds {
+  double value = 0;
+  bool ok = false;
+};
+
+[[nodiscard]] inline Seconds parse_seconds(std::string_view text) noexcept {
+  Seconds s;
+  const std::size_t dot = text.find('.');
+  const std::string_view whole = text.substr(0, dot);
+  const std::string_view frac =
+      dot == std::string_view::npos ? std::string_view{} : text.substr(dot + 1);
+  if (whole.empty() && frac.empty()) return s;
+  if (dot != std::string_view::npos && frac.empty()) return s;  // "3." is a typo
+  const Whole w = whole.empty() ? Whole{0, Problem::none} : parse_whole(whole);
+  if (!w.ok() || w.value > 1'000'000'000) return s;
+  double fraction = 0, scale = 1;
+  for (char c : frac) {
+    if (c < '0' || c > '9') return s;
+    scale /= 10;
+    fraction += (c - '0') * scale;
+  }
+  s.value = static_cast<double>(w.value) + fraction;
+  s.ok = true;
+  return s;
+}
+
 // A command-line option's value: a whole number from `lo` to `hi`, or the message
 // that says what was wrong with `text`, which option, and what to give instead.
 struct OptionNumber {
