@@ -81,6 +81,7 @@ std::string Outcome::summary(bool list_fibers) const {
     s += ", root returned at step " + std::to_string(*root_returned_at_step);
   if (cancelled_at_step) s += ", root done closed at step " + std::to_string(*cancelled_at_step);
   if (verdict == Verdict::exception) s += ": fiber '" + error_path + "' threw: " + error;
+  const std::size_t first_line_end = s.size();
   if (list_fibers && !live.empty()) {
     s += "\n" + std::to_string(live.size()) + " fiber(s) live:\n" + format(live);
   }
@@ -88,7 +89,10 @@ std::string Outcome::summary(bool list_fibers) const {
     const std::string why = explain_deadlock(live);
     if (!why.empty()) s += why;
   }
-  if (verdict == Verdict::step_budget_exceeded || verdict == Verdict::time_budget_exceeded) {
+  // The headline leaves each fiber's own facts (what it kept doing, why it could not be
+  // unwound) to the report that describes every fiber once (the harness's lineage report).
+  if (list_fibers &&
+      (verdict == Verdict::step_budget_exceeded || verdict == Verdict::time_budget_exceeded)) {
     // format() shows the last op of the ready ones; a timer loop is blocked at the verdict.
     std::string ops;
     for (const FiberInfo& f : live)
@@ -99,8 +103,13 @@ std::string Outcome::summary(bool list_fibers) const {
   }
   if (verdict == Verdict::still_running) {
     s += "root has returned, yet these fibers kept running through a fair wind-down: they "
-         "leaked (nothing will ever stop them):\n" +
-         still_running_causes(live);
+         "leaked (nothing will ever stop them)";
+    if (list_fibers) {
+      s += ":\n";
+      s += still_running_causes(live);
+    } else {
+      s += "\n";
+    }
   }
   if (!reclaim_notes.empty()) {
     s += "\nwhile unwinding the leftover fibers:\n";
@@ -109,11 +118,19 @@ std::string Outcome::summary(bool list_fibers) const {
   if (!unreclaimed.empty()) {
     s += "\n" + std::to_string(unreclaimed.size()) +
          " fiber(s) could not be unwound (blocked outside fibercheck, or ignoring the unwind); "
-         "their thread is parked:\n" +
-         (list_fibers ? format(unreclaimed) : std::string());
-    for (const FiberInfo& f : unreclaimed)
-      s += "  #" + std::to_string(f.id) + " " + f.path + ": " + why_not_unwound(f) + "\n";
+         "their thread is parked";
+    if (list_fibers) {
+      s += ":\n";
+      s += format(unreclaimed);
+      for (const FiberInfo& f : unreclaimed)
+        s += "  #" + std::to_string(f.id) + " " + f.path + ": " + why_not_unwound(f) + "\n";
+    } else {
+      s += "\n";
+    }
   }
+  // Without the fiber list that used to end the first line, what follows starts a line.
+  if (!list_fibers && s.size() > first_line_end && s[first_line_end] != '\n')
+    s.insert(first_line_end, 1, '\n');
   return s;
 }
 

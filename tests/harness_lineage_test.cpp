@@ -3,11 +3,14 @@
 // fiber left blocked, and about every other fiber that touched its channel.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <string>
 
 #include "fibercheck/fibercheck.hpp"
 #include "report/lineage.hpp"
+#include "support.hpp"
 
 namespace fibercheck::harness {
 namespace {
@@ -41,10 +44,46 @@ std::string select_step(const Outcome& o, std::uint64_t id) {
   return "(no select event)";
 }
 
+// The report's line for the fiber at `path`: "  #4 root/worker (worker, spawned at ...".
 std::string fiber_line(const std::string& report, const std::string& path) {
-  const std::size_t at = report.find("  " + path + " (");
-  if (at == std::string::npos) return "";
-  return report.substr(at, report.find('\n', at) - at);
+  for (std::size_t start = 0; start < report.size();) {
+    const std::size_t end = std::min(report.find('\n', start), report.size());
+    const std::string line = report.substr(start, end - start);
+    const std::size_t hash = line.find_first_not_of(' ');
+    const std::size_t space = line.find(' ', hash);
+    if (hash != std::string::npos && line[hash] == '#' && space != std::string::npos &&
+        line.compare(space + 1, path.size() + 2, path + " (") == 0)
+      return line;
+    start = end + 1;
+  }
+  return "";
+}
+
+// How often `id` is named ("#4" not followed by another digit).
+std::size_t mentions(const std::string& text, std::uint64_t id) {
+  const std::string tag = "#" + std::to_string(id);
+  std::size_t n = 0;
+  for (std::size_t at = text.find(tag); at != std::string::npos; at = text.find(tag, at + 1)) {
+    const std::size_t after = at + tag.size();
+    if (after == text.size() || !std::isdigit(static_cast<unsigned char>(text[after]))) ++n;
+  }
+  return n;
+}
+
+// A fiber blocked in a fibercheck receive, as the census would describe it.
+FiberInfo blocked_fiber(std::uint64_t id, const std::string& name, const std::string& blocked_on) {
+  FiberInfo f;
+  f.id = id;
+  f.parent_id = 1;
+  f.name = name;
+  f.path = "root/" + name;
+  f.file = "pool.cpp";
+  f.line = 12;
+  f.state = FiberState::blocked;
+  f.in_fibercheck_wait = true;
+  f.blocked_on = blocked_on;
+  f.blocked_since_step = 9;
+  return f;
 }
 
 TEST(Lineage, NamesTheFiberWhoseSelectLeftByDone) {
@@ -280,6 +319,147 @@ TEST(Lineage, NamesAFiberWhoseNameHasASpace) {
   ASSERT_EQ(o.verdict, Verdict::quiescent);
   const std::string r = lineage_report(o);
   EXPECT_TRUE(contains(r, "other fibers on 'results': #2 root/result sink exited at step")) << r;
+}
+
+TEST(Lineage, EachLiveFiberIsDescribedOnceWithTheUnreclaimedOnesWhy) {
+  // Two workers leak on channels of their own; a third waits on a plain Boost.Fiber
+  // mutex, which nothing can interrupt, so it cannot be unwound afterwards.
+  // Leaked on purpose: the fiber blocked on it never wakes and it must outlive the test.
+  auto* m = new boost::fibers::mutex;
+  const Outcome o = traced([m](Done) {
+    Chan<int> a(0, "a"), b(0, "b");
+    go("sender", [a] { (void)a.send(1); });
+    go("receiver", [b] { (void)b.recv(); });
+    m->lock();  // and root returns without unlocking it
+    go("locker", [m] { m->lock(); });
+  });
+  ASSERT_EQ(o.verdict, Verdict::quiescent) << o.summary();
+  ASSERT_EQ(o.live.size(), 3u) << o.summary();
+  ASSERT_EQ(o.unreclaimed.size(), 1u) << o.summary();
+  const std::string r = outcome_report(o);
+  for (const FiberInfo& f : o.live) {
+    EXPECT_EQ(mentions(r, f.id), 1u) << "#" << f.id << " " << f.path << " in:\n" << r;
+    EXPECT_FALSE(fiber_line(r, f.path).empty()) << f.path << " in:\n" << r;
+  }
+  const std::string locker = fiber_line(r, "root/locker");
+  EXPECT_TRUE(contains(locker, "it could not be unwound: blocked outside fibercheck")) << locker;
+  EXPECT_TRUE(contains(locker, "the line of that wait is unknown")) << locker;
+  EXPECT_FALSE(contains(locker, "blocked in blocked")) << locker;
+  EXPECT_FALSE(contains(fiber_line(r, "root/sender"), "could not be unwound")) << r;
+  EXPECT_FALSE(contains(r, "fiber(s) live:")) << "the census listed again:\n" << r;
+}
+
+TEST(Lineage, ALiveFiberOnTheSameChannelIsNamedByItsIdAlone) {
+  const Outcome o = traced([](Done) {
+    Chan<int> results(0, "results");
+    go("replica-0", [results] { (void)results.send(1); });
+    go("replica-1", [results] { (void)results.send(2); });
+  });
+  ASSERT_EQ(o.verdict, Verdict::quiescent);
+  const std::string r = lineage_report(o);
+  for (const FiberInfo& f : o.live) {
+    std::size_t paths = 0;
+    for (std::size_t at = r.find(f.path + " "); at != std::string::npos;
+         at = r.find(f.path + " ", at + 1))
+      ++paths;
+    EXPECT_EQ(paths, 1u) << f.path << " in:\n" << r;
+  }
+  EXPECT_TRUE(
+      contains(fiber_line(r, "root/replica-0"),
+               "other fibers on 'results': #" + std::to_string(o.live[1].id) + " is still alive"))
+      << r;
+}
+
+TEST(Lineage, SaysWhereEachFiberIsBlocked) {
+  Outcome o;
+  o.verdict = Verdict::quiescent;
+  FiberInfo f = blocked_fiber(4, "lookup-2", "recv on chan 'jobs' (cap 0, 0 buffered)");
+  f.blocked_file = "pool.cpp";
+  f.blocked_line = 40;
+  o.live.push_back(f);
+  const std::string line = fiber_line(lineage_report(o), "root/lookup-2");
+  EXPECT_EQ(line,
+            "  #4 root/lookup-2 (lookup, spawned at pool.cpp:12) blocked in recv on chan 'jobs' "
+            "(cap 0, 0 buffered) since step 9, at pool.cpp:40; no other fiber ever used 'jobs'; "
+            "it was given no done signal at all");
+}
+
+TEST(Lineage, SaysTheLineOfAPlainBoostWaitIsUnknown) {
+  for (const std::string& wait :
+       {std::string("a wait outside fibercheck (a plain Boost.Fiber primitive, join or sleep)"),
+        std::string("blocked outside fibercheck (a plain Boost.Fiber primitive, join or sleep)")}) {
+    Outcome o;
+    o.verdict = Verdict::quiescent;
+    FiberInfo f = blocked_fiber(5, "pool-worker", wait);
+    f.in_fibercheck_wait = false;
+    o.live.push_back(f);
+    o.unreclaimed.push_back(f);
+    const std::string line = fiber_line(lineage_report(o), "root/pool-worker");
+    EXPECT_TRUE(
+        contains(line, " outside fibercheck (a plain Boost.Fiber primitive, join or sleep)"))
+        << line;
+    EXPECT_FALSE(contains(line, "blocked in blocked")) << line;
+    EXPECT_TRUE(contains(line, "the line of that wait is unknown")) << line;
+    EXPECT_TRUE(contains(line, "; it could not be unwound: " + why_not_unwound(f))) << line;
+    EXPECT_FALSE(contains(line, "since step")) << "a plain wait has no step it began" << line;
+  }
+}
+
+TEST(Lineage, NeverNamesAFiberByAnEmptyName) {
+  // Fiber #7 sent on 'after' in the event log, which never saw it spawned; the root
+  // itself is named "" (RunOptions::root_name). Each is named by something.
+  Outcome o;
+  o.verdict = Verdict::quiescent;
+  o.events.push_back(Event{3, 0, EventKind::send, 7, "send on chan 'after' (cap 1) -> ok"});
+  FiberInfo root = blocked_fiber(1, "", "recv on chan 'after' (cap 1, 0 buffered)");
+  root.path = "";
+  o.live.push_back(root);
+  FiberInfo flush = blocked_fiber(3, "flush", "recv on chan 'after' (cap 1, 0 buffered)");
+  o.live.push_back(flush);
+  const std::string r = lineage_report(o);
+  EXPECT_FALSE(contains(r, ":  is still alive")) << r;
+  EXPECT_FALSE(contains(r, "#7  ")) << r;
+  EXPECT_TRUE(contains(r, "other fibers on 'after': #7 (unnamed) is still alive")) << r;
+  EXPECT_TRUE(contains(r, "  #1 (unnamed) (spawned at pool.cpp:12) blocked in recv")) << r;
+  EXPECT_FALSE(contains(r, "(, spawned")) << r;
+}
+
+TEST(Lineage, AFiberThatKeptRunningSaysWhatItKeptDoing) {
+  RunOptions opt;
+  opt.cancel_at_step = 0;
+  const Outcome o = traced(
+      [](Done) {
+        go("flush", [] {
+          for (;;) (void)after(1ms).recv();  // time.After in a loop, watching nothing
+        });
+      },
+      opt);
+  ASSERT_EQ(o.verdict, Verdict::still_running) << o.summary();
+  ASSERT_EQ(o.live.size(), 1u);
+  const std::string r = outcome_report(o);
+  const std::string line = fiber_line(r, "root/flush");
+  EXPECT_TRUE(contains(line, "last op: recv on chan 'after'")) << r;
+  EXPECT_TRUE(contains(line, "it watches a Done that never closes")) << r;
+  EXPECT_EQ(mentions(r, o.live[0].id), 1u) << r;
+}
+
+TEST(Lineage, AFiberThatKeptRunningButWasBlockedAtTheVerdictSaysWhatItKeptDoing) {
+  // The headline no longer lists what each fiber kept doing: the fiber's line says it,
+  // blocked at the verdict (waiting for its next tick) or not.
+  Outcome o;
+  o.verdict = Verdict::still_running;
+  o.root_returned_at_step = 11;
+  FiberInfo f = blocked_fiber(3, "flush", "recv on chan 'after' (cap 1, 0 buffered)");
+  f.last_op = "recv on chan 'after'";
+  f.op_count = 1340;
+  f.watched_done = "never";
+  o.live.push_back(f);
+  const std::string r = outcome_report(o);
+  EXPECT_TRUE(contains(fiber_line(r, "root/flush"),
+                       "blocked in recv on chan 'after' (cap 1, 0 buffered) since step 9; last op: "
+                       "recv on chan 'after' (1340 times); it watches a Done that never closes"))
+      << r;
+  EXPECT_EQ(mentions(r, 3), 1u) << r;
 }
 
 }  // namespace

@@ -87,6 +87,22 @@ TEST(Failure, ReportHoldsExpectedHappenedCaseLineAndReplayCommand) {
   EXPECT_TRUE(r.deterministic);
 }
 
+TEST(Failure, ReportDescribesEachLeakedFiberOnce) {
+  const FailureReport r = report_failure("Suite.Property", "every fiber ends", leaking());
+  const CaseOutcome o = run_case(leaking());
+  ASSERT_EQ(o.run.live.size(), 2u) << r.text;
+  for (const FiberInfo& f : o.run.live) {
+    const std::string entry = "#" + std::to_string(f.id) + " " + f.path + " (";
+    const std::size_t first = r.text.find(entry);
+    ASSERT_NE(first, std::string::npos) << entry << " in:\n" << r.text;
+    EXPECT_EQ(r.text.find(entry, first + 1), std::string::npos) << entry << " twice:\n" << r.text;
+    EXPECT_EQ(r.text.find(f.path + " blocked"), std::string::npos)
+        << "a census line besides the report's:\n"
+        << r.text;
+  }
+  EXPECT_FALSE(contains(r.text, "fiber(s) live:")) << r.text;
+}
+
 TEST(Failure, WithCISetTheCaseIsSavedUnderThePropertysName) {
   const std::filesystem::path dir =
       std::filesystem::temp_directory_path() / ("fibercheck-ci-" + std::to_string(getpid()));

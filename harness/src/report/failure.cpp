@@ -50,14 +50,13 @@ FailureReport report_failure(const std::string& property, const std::string& exp
   r.line = case_line(spec, &first);
   std::string& s = r.text;
   s += "expected: " + expected + "\n";
-  s += "happened: " + std::string(to_string(first.verdict)) + ": " + first.run.summary() + "\n";
-  if (!first.run.live.empty()) s += lineage_report(first.run);
+  s += "happened: " + std::string(to_string(first.verdict)) + ": " + outcome_report(first.run);
   if (!first.ledger_balanced()) s += "unbalanced channels:\n" + first.ledger_report();
   if (!r.deterministic) {
     s += "NOT DETERMINISTIC: replaying the same case gave a different outcome, so the code under "
          "test depends on something fibercheck does not control (real time, threads, addresses).\n"
          "second run: " +
-         std::string(to_string(second.verdict)) + ": " + second.run.summary() + "\n";
+         std::string(to_string(second.verdict)) + ": " + outcome_report(second.run);
   }
   s += "case: " + r.line + "\n";
   s += "replay: " + replay_command() + " '" + r.line + "'\n";

@@ -1,5 +1,5 @@
 // failure.hpp: what every failing case prints, in this order: what was
-// expected, what happened (verdict, census and the lineage report), the case as
+// expected, what happened (the verdict, then each fiber once: the lineage report), the case as
 // one line, the exact command that replays it. Before printing, the case is run
 // a second time; if the two runs disagree, the report says so and shows both.
 // With CI set in the environment, the case line is also written to

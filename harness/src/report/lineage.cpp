@@ -101,15 +101,28 @@ std::string departure_text(const LastUse& u, const std::string& ch) {
   return s + " and left at step " + std::to_string(u.step) + " by " + u.took + " instead";
 }
 
-}  // namespace
+// "#3 root/worker", or "#3 (unnamed)" for a fiber whose path is empty (a root named "",
+// or a fiber the event log never saw spawned): a report never names a fiber by nothing.
+std::string fiber_label(std::uint64_t id, const std::string& path) {
+  std::string s = "#";
+  s += std::to_string(id);
+  s += ' ';
+  s += path.empty() ? std::string("(unnamed)") : path;
+  return s;
+}
 
-std::string lineage_report(const Outcome& o) {
-  if (o.live.empty()) return "";
+// What the event log says about a run: each fiber's path and exit, who used each
+// channel last and how, and when each done closed.
+struct History {
   std::map<std::uint64_t, FiberHistory> fibers;
   // channel -> fiber -> what it last did with it (fiber 0: the run itself, whose
   // timers send on the channels of after() and Ticker)
   std::map<std::string, std::map<std::uint64_t, LastUse>> users;
   std::map<std::string, std::uint64_t> done_closed;  // done name -> step
+};
+
+History read_history(const Outcome& o) {
+  History h;
   for (const Event& e : o.events) {
     switch (e.kind) {
       case EventKind::spawn: {
@@ -120,17 +133,17 @@ std::string lineage_report(const Outcome& o) {
         if (path.size() >= kPlain.size() &&
             path.compare(path.size() - kPlain.size(), kPlain.size(), kPlain) == 0)
           path.resize(path.size() - kPlain.size());
-        fibers[e.fiber].path = std::move(path);
+        h.fibers[e.fiber].path = std::move(path);
         break;
       }
       case EventKind::exit:
-        fibers[e.fiber].exited_at = e.step;
+        h.fibers[e.fiber].exited_at = e.step;
         break;
       case EventKind::send:
       case EventKind::recv:
       case EventKind::block:
         for (const std::string& ch : channels_in(e.detail))
-          users[ch][e.fiber] = LastUse{e.step, false, false, false, ""};
+          h.users[ch][e.fiber] = LastUse{e.step, false, false, false, ""};
         break;
       case EventKind::select: {
         const SelectEvent s = parse_select(e.detail);
@@ -139,126 +152,224 @@ std::string lineage_report(const Outcome& o) {
         for (const auto& [ch, send] : s.offered) {
           if (ch == s.took_channel) continue;  // its send or recv event says it used it
           LastUse u{e.step, true, distinct.size() > 1, send, s.took};
-          users[ch][e.fiber] = std::move(u);
+          h.users[ch][e.fiber] = std::move(u);
         }
         break;
       }
       case EventKind::close:
         if (e.detail.rfind("done '", 0) == 0) {
           std::string name = e.detail.substr(6, e.detail.size() - 7);
-          done_closed.emplace(name, e.step);
+          h.done_closed.emplace(name, e.step);
         }
         break;
       default:
         break;
     }
   }
-  for (const FiberInfo& f : o.live) fibers[f.id].path = f.path;
+  for (const FiberInfo& f : o.live) h.fibers[f.id].path = f.path;
+  for (const FiberInfo& f : o.unreclaimed) h.fibers[f.id].path = f.path;
+  return h;
+}
 
-  // One line per leaked fiber; the grouping key leaves out what differs between
-  // copies of the same bug (the path and the step).
+bool keeps_running(Verdict v) {
+  return v == Verdict::step_budget_exceeded || v == Verdict::time_budget_exceeded ||
+         v == Verdict::still_running;
+}
+
+// "#3 root/flush (flush, spawned at leak_timer.cpp:27)"
+std::string who_and_origin(const FiberInfo& f) {
+  std::string s = fiber_label(f.id, f.path);
+  s += " (";
+  const std::string kind = kind_of(f.name);
+  if (!kind.empty()) s += kind + ", ";
+  s += "spawned at ";
+  s += f.site();
+  s += ")";
+  return s;
+}
+
+// "blocked in recv on chan 'in' (cap 0) since step 12, at worker.cpp:40", or for a
+// fiber that can run: "ready, last op: ... (n times); it watches ...".
+std::string state_text(const FiberInfo& f, Verdict verdict) {
+  std::string s;
+  if (f.state != FiberState::blocked) {
+    s += to_string(f.state);
+    if (!f.last_op.empty())
+      s += ", last op: " + f.last_op + " (" + std::to_string(f.op_count) + " times)";
+    // What could stop a fiber that never blocks: the done its loop checks.
+    s += "; ";
+    s += watched_done_text(f);
+    return s;
+  }
+  // The runtime describes a wait as a noun phrase ("recv on chan ..."); an older
+  // description of a plain Boost.Fiber wait starts with "blocked" itself.
+  if (f.blocked_on.rfind("blocked ", 0) == 0) {
+    s += f.blocked_on;
+  } else {
+    s += "blocked in ";
+    s += f.blocked_on.empty() ? std::string("a wait") : f.blocked_on;
+  }
+  if (f.in_fibercheck_wait) {
+    // A lock's or a once's description already says since when another fiber holds
+    // it: say since when this one waits as a separate fact.
+    const bool has_since = f.blocked_on.find(" since step ") != std::string::npos;
+    s += has_since ? "; waiting since step " : " since step ";
+    s += std::to_string(f.blocked_since_step);
+  }
+  const std::string at = f.blocked_site();
+  if (!at.empty()) {
+    s += ", at " + at;
+  } else if (!f.in_fibercheck_wait) {
+    s += "; the line of that wait is unknown (a plain Boost.Fiber call, which fibercheck does "
+         "not see)";
+  }
+  if (keeps_running(verdict) && !f.last_op.empty()) {
+    // Blocked at this instant, yet it kept coming back (a loop over a timer or a poll).
+    s += "; last op: " + f.last_op + " (" + std::to_string(f.op_count) + " times)";
+    s += "; ";
+    s += watched_done_text(f);
+  }
+  return s;
+}
+
+// For each channel the fiber waits on, every other fiber that used it. A fiber the
+// report describes itself (`listed`) is named by its id alone: its path is on its line.
+std::string channel_text(const FiberInfo& f, History& h, const std::set<std::uint64_t>& listed) {
+  std::string s;
+  for (const std::string& ch : channels_in(f.blocked_on)) {
+    std::vector<std::string> others;
+    for (const auto& [id, use] : h.users[ch]) {
+      if (id == f.id) continue;
+      if (id == 0) {
+        std::string timer = "a timer, last at step ";
+        timer += std::to_string(use.step);
+        others.push_back(std::move(timer));
+        continue;
+      }
+      const FiberHistory& other = h.fibers[id];
+      // Appended piece by piece: GCC 12 at -O3 (Release) sees a false overlap
+      // (-Wrestrict) in `"literal" + std::to_string(...)`.
+      std::string who = "#";
+      who += std::to_string(id);
+      if (listed.count(id) == 0) who = fiber_label(id, other.path);
+      if (use.departed) {
+        who += " ";
+        who += departure_text(use, ch);
+        who += " and";
+      }
+      if (other.exited_at) {
+        who += " exited at step ";
+        who += std::to_string(*other.exited_at);
+      } else {
+        who += " is still alive";
+      }
+      others.push_back(std::move(who));
+    }
+    if (others.empty()) {
+      s += "; no other fiber ever used '" + ch + "'";
+    } else {
+      s += "; other fibers on '" + ch + "': ";
+      for (std::size_t i = 0; i < others.size(); ++i) s += (i ? ", " : "") + others[i];
+    }
+  }
+  return s;
+}
+
+// A fiber's line in the report and the key that groups fibers leaked for the same
+// reason (it leaves out what differs between copies of one bug: the path and steps).
+struct Entry {
+  std::string line;
+  std::string reason;
+};
+
+Entry describe(const FiberInfo& f, const Outcome& o, History& h,
+               const std::set<std::uint64_t>& listed, bool unreclaimed) {
+  const bool blocked = f.state == FiberState::blocked;
+  Entry e;
+  e.line = who_and_origin(f) + " " + state_text(f, o.verdict) + channel_text(f, h, listed);
+  e.reason = kind_of(f.name) + "|" + f.blocked_on.substr(0, f.blocked_on.find(" on ")) + "|" +
+             (channels_in(f.blocked_on).empty() ? "" : "chan");
+  if (!blocked && !f.done.empty() && f.watched_done == f.done) {
+    e.reason += "|running";  // the done it watches, said above, is the one it was given
+  } else if (!f.done.empty()) {
+    auto closed = h.done_closed.find(f.done);
+    e.line += "; done '" + f.done + "' ";
+    if (closed == h.done_closed.end()) {
+      e.line += "never closed";
+    } else {
+      e.line += "closed at step ";
+      e.line += std::to_string(closed->second);
+    }
+    // A fiber joining its children cannot end before they do: it is stuck
+    // because of them, not because it ignored its done.
+    const bool joining = f.blocked_on.rfind("join of", 0) == 0;
+    // Watched means it waits on that very done; a wait on some other done does
+    // not count (were that one derived from it, it would have closed with it).
+    const bool watched = f.blocked_on.find("wait on done '" + f.done + "'") != std::string::npos;
+    if (joining) {
+      e.line += "; it waits for its children to end";
+    } else if (!blocked) {
+      // A fiber that keeps running may poll its done: nothing here says it does not.
+    } else if (watched) {
+      e.line += " and was watched";
+    } else {
+      e.line += " and was not watched";
+      const std::string other = "wait on done '";
+      if (const std::size_t at = f.blocked_on.find(other); at != std::string::npos) {
+        const std::size_t end = f.blocked_on.find('\'', at + other.size());
+        e.line += ": it waits on done '" +
+                  f.blocked_on.substr(at + other.size(), end - at - other.size()) + "' instead";
+      }
+    }
+    e.reason += !blocked ? "|running" : watched ? "|watched" : "|unwatched";
+  } else if (blocked) {
+    e.line += "; it was given no done signal at all";
+    e.reason += "|nodone";
+  }
+  if (unreclaimed) {
+    e.line += "; it could not be unwound: ";
+    e.line += why_not_unwound(f);
+    e.reason += "|unreclaimed";
+  }
+  return e;
+}
+
+}  // namespace
+
+std::string lineage_report(const Outcome& o) {
+  // Every fiber live at the verdict, then any that could not be unwound and was not
+  // live then (one the unwinding itself started).
+  std::vector<const FiberInfo*> fibers;
+  std::set<std::uint64_t> listed, unreclaimed;
+  for (const FiberInfo& f : o.unreclaimed) unreclaimed.insert(f.id);
+  for (const FiberInfo& f : o.live)
+    if (listed.insert(f.id).second) fibers.push_back(&f);
+  for (const FiberInfo& f : o.unreclaimed)
+    if (listed.insert(f.id).second) fibers.push_back(&f);
+  if (fibers.empty()) return "";
+
+  History h = read_history(o);
   std::map<std::string, std::vector<std::string>> groups;
   std::vector<std::string> order;
-  for (const FiberInfo& f : o.live) {
-    std::string line = f.path + " (" + kind_of(f.name) + ", spawned at " + f.site() + ") ";
-    const std::vector<std::string> chans = channels_in(f.blocked_on);
-    const bool blocked = f.state == FiberState::blocked;
-    if (blocked) {
-      line += "blocked in " + (f.blocked_on.empty() ? std::string("a wait") : f.blocked_on);
-      if (f.in_fibercheck_wait) {
-        // A lock's or a once's description already says since when another fiber
-        // holds it: say since when this one waits as a separate fact.
-        const bool has_since = f.blocked_on.find(" since step ") != std::string::npos;
-        line += (has_since ? "; waiting since step " : " since step ") +
-                std::to_string(f.blocked_since_step);
-      }
-    } else {
-      line += std::string(to_string(f.state));
-      if (!f.last_op.empty())
-        line += ", last op: " + f.last_op + " (" + std::to_string(f.op_count) + " times)";
-      // What could stop a fiber that never blocks: the done its loop checks.
-      line += "; " + watched_done_text(f);
-    }
-    std::string reason = kind_of(f.name) + "|" + f.blocked_on.substr(0, f.blocked_on.find(" on ")) +
-                         "|" + (chans.empty() ? "" : "chan");
-    for (const std::string& ch : chans) {
-      std::vector<std::string> others;
-      for (const auto& [id, use] : users[ch]) {
-        if (id == f.id) continue;
-        if (id == 0) {
-          others.push_back("a timer, last at step " + std::to_string(use.step));
-          continue;
-        }
-        const FiberHistory& h = fibers[id];
-        // Appended piece by piece: GCC 12 at -O3 (Release) sees a false overlap
-        // (-Wrestrict) in `"literal" + std::to_string(...)`.
-        std::string who = "#";
-        who += std::to_string(id);
-        who += ' ';
-        who += h.path;
-        if (use.departed) {
-          who += " ";
-          who += departure_text(use, ch);
-          who += " and";
-        }
-        if (h.exited_at) {
-          who += " exited at step ";
-          who += std::to_string(*h.exited_at);
-        } else {
-          who += " is still alive";
-        }
-        others.push_back(std::move(who));
-      }
-      if (others.empty()) {
-        line += "; no other fiber ever used '" + ch + "'";
-      } else {
-        line += "; other fibers on '" + ch + "': ";
-        for (std::size_t i = 0; i < others.size(); ++i) line += (i ? ", " : "") + others[i];
-      }
-    }
-    if (!blocked && !f.done.empty() && f.watched_done == f.done) {
-      reason += "|running";  // the done it watches, said above, is the one it was given
-    } else if (!f.done.empty()) {
-      auto closed = done_closed.find(f.done);
-      line += "; done '" + f.done + "' ";
-      line += closed == done_closed.end() ? "never closed"
-                                          : "closed at step " + std::to_string(closed->second);
-      // A fiber joining its children cannot end before they do: it is stuck
-      // because of them, not because it ignored its done.
-      const bool joining = f.blocked_on.rfind("join of", 0) == 0;
-      // Watched means it waits on that very done; a wait on some other done does
-      // not count (were that one derived from it, it would have closed with it).
-      const bool watched = f.blocked_on.find("wait on done '" + f.done + "'") != std::string::npos;
-      if (joining) {
-        line += "; it waits for its children to end";
-      } else if (!blocked) {
-        // A fiber that keeps running may poll its done: nothing here says it does not.
-      } else if (watched) {
-        line += " and was watched";
-      } else {
-        line += " and was not watched";
-        const std::string other = "wait on done '";
-        if (const std::size_t at = f.blocked_on.find(other); at != std::string::npos) {
-          const std::size_t end = f.blocked_on.find('\'', at + other.size());
-          line += ": it waits on done '" +
-                  f.blocked_on.substr(at + other.size(), end - at - other.size()) + "' instead";
-        }
-      }
-      reason += !blocked ? "|running" : watched ? "|watched" : "|unwatched";
-    } else if (blocked) {
-      line += "; it was given no done signal at all";
-      reason += "|nodone";
-    }
-    if (!groups.count(reason)) order.push_back(reason);
-    groups[reason].push_back(line);
+  for (const FiberInfo* f : fibers) {
+    Entry e = describe(*f, o, h, listed, unreclaimed.count(f->id) != 0);
+    if (!groups.count(e.reason)) order.push_back(e.reason);
+    groups[e.reason].push_back(std::move(e.line));
   }
-  std::string s = std::to_string(o.live.size()) + " fiber(s) leaked";
+  std::string s = std::to_string(fibers.size()) + " fiber(s) leaked";
   s += order.size() > 1 ? ", for " + std::to_string(order.size()) + " reasons:\n" : ":\n";
   for (const std::string& r : order) {
     const auto& lines = groups[r];
     if (lines.size() > 1) s += "  " + std::to_string(lines.size()) + " fibers alike:\n";
     for (const std::string& l : lines) s += (lines.size() > 1 ? "    " : "  ") + l + "\n";
   }
+  return s;
+}
+
+std::string outcome_report(const Outcome& o) {
+  std::string s = o.headline();
+  if (!s.empty() && s.back() != '\n') s += '\n';
+  s += lineage_report(o);
   return s;
 }
 
