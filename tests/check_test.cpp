@@ -403,7 +403,8 @@ TEST(CheckCase, BadRootLinesAreRejectedWithTheColumnAndWhatWasExpected) {
   };
   const std::string p = "fibercheck-case v1 ";
   const std::vector<Bad> bad = {
-      {"fibercheck-case v2 strategy=random root=A", 1, "starting with 'fibercheck-case v1 '"},
+      {"fibercheck-case v2 strategy=random root=A", 17,
+       "this fibercheck reads fibercheck-case v1 lines; found v2"},
       {p + "strategy=random seed=1", p.size() + 23, "expected root=<check name> at the end"},
       {p + "seed=1 root=A", p.size() + 14, "expected strategy=..."},
       {p + "strategy=random root=A seed=1", p.size() + 22,

@@ -282,7 +282,8 @@ TEST(CliBadInput, BadCaseLinesGiveTheColumnAndWhatWasExpected) {
                   {"column 29", "expected fifo, random, pct or replay"});
   expect_rejected({"replay", kLine + "fc1 pipe(gen,nosuch)"},
                   {"column 89", "expected a known kind"});
-  expect_rejected({"replay", kLine + "fc1 gen{n=65}"}, {"column 86", "expected n from 0 to 64"});
+  expect_rejected({"replay", kLine + "fc1 gen{n=65}"},
+                  {"column 84", "expected n from 0 to 64, found 'n=65'"});
   expect_rejected({"replay", kLine + "fc1 gen{n=-99999999999999999}"},
                   {"expected a number of at most 12 digits"});
   expect_rejected({"replay", kLine + "fc1 pipe(gen"}, {"column 88", "expected ',' or ')'"});

@@ -57,11 +57,11 @@ TEST(CaseLine, RoundTripsRecordedChoicesAndNoCancellation) {
   EXPECT_FALSE(p.spec.cancel_when_idle);
 }
 
+// (A line of another version: CaseLine.SaysWhichVersionALineFromAnotherFibercheckIs.)
 TEST(CaseLine, RejectsBadLinesWithTheColumn) {
   const std::string good = case_line(sample());
   const std::string bad[] = {
       "",
-      "fibercheck-case v2 strategy=random",
       good.substr(0, good.find("seed=") + 5) + "x" + good.substr(good.find("seed=") + 5),
       good.substr(0, good.find("topology=")),
       good + " extra=1",
@@ -77,6 +77,68 @@ TEST(CaseLine, RejectsBadLinesWithTheColumn) {
       EXPECT_NE(std::string(e.what()).find("expected"), std::string::npos) << e.what();
     }
   }
+}
+
+// The whole message of a rejected case line, as `fibercheck replay` prints it after
+// "the case line: ".
+std::string rejection(const std::string& line) {
+  try {
+    (void)parse_case(line);
+  } catch (const ParseError& e) {
+    return e.what();
+  }
+  return "(accepted)";
+}
+
+const std::string kStart = "fibercheck-case v1 strategy=fifo cancel=0 ";  // 42 columns
+
+TEST(CaseLine, SaysWhichVersionALineFromAnotherFibercheckIs) {
+  EXPECT_EQ(rejection("fibercheck-case v2 strategy=fifo topology=fc1 sink"),
+            "at column 17: this fibercheck reads fibercheck-case v1 lines; found v2 (a line "
+            "written by another version of fibercheck: replay it with that version)");
+  EXPECT_EQ(rejection("fibercheck-case strategy=fifo topology=fc1 sink"),
+            "at column 17: expected the version v1 after 'fibercheck-case ', found "
+            "'strategy=fifo'");
+  EXPECT_EQ(rejection("fibercase v1 strategy=fifo"),
+            "at column 1: expected a case line starting with 'fibercheck-case v1 ', found "
+            "'fibercase'");
+}
+
+TEST(CaseLine, RejectsAKeyGivenTwiceNamingBothColumns) {
+  EXPECT_EQ(rejection("fibercheck-case v1 strategy=random seed=1 seed=2 topology=fc1 sink"),
+            "at column 43: key 'seed' given twice, at columns 36 and 43; give it once");
+  EXPECT_EQ(rejection(kStart + "cancel=4 topology=fc1 sink"),
+            "at column 43: key 'cancel' given twice, at columns 34 and 43; give it once");
+}
+
+TEST(CaseLine, TopologyErrorsNameTheWholeTokenAtItsColumnInTheLine) {
+  // "topology=" takes columns 43..51; the topology's text starts at column 52.
+  EXPECT_EQ(rejection(kStart + "topology=fc1 pipe{cap=99}(stage)"),
+            "at column 61: expected cap from 0 to 16, found 'cap=99'");
+  EXPECT_EQ(rejection(kStart + "topology=fc1 pipe(stage,sinkk)"),
+            "at column 67: expected a known kind (`fibercheck kinds` lists them), found 'sinkk'; "
+            "did you mean 'sink'?");
+  EXPECT_EQ(rejection(kStart + "topology=fc1 stage(sink)"),
+            "at column 61: stage takes no children; found 1 (write it as stage alone)");
+  EXPECT_EQ(rejection(kStart + "topology=fc1 pipe{cap=1,cap=2}(sink)"),
+            "at column 67: parameter 'cap' of pipe given twice, at columns 61 and 67; give it "
+            "once");
+  EXPECT_EQ(rejection(kStart + "topology=fc2 sink"),
+            "at column 52: this fibercheck reads fc1 topologies; found fc2 (written by another "
+            "version of fibercheck)");
+}
+
+TEST(CaseLine, NamesTheNearestKeyAndStrategy) {
+  EXPECT_EQ(rejection(kStart + "seeed=1 topology=fc1 sink"),
+            "at column 43: expected one of strategy, seed, choices, pct-depth, cancel, "
+            "cancel-when-idle, max-steps, trace, topology; found 'seeed'; did you mean 'seed'?");
+  EXPECT_EQ(rejection("fibercheck-case v1 strategy=fifoo topology=fc1 sink"),
+            "at column 29: expected fifo, random, pct or replay, found 'fifoo'; did you mean "
+            "'fifo'?");
+  EXPECT_EQ(rejection(kStart + "max-steps=0 topology=fc1 sink"),
+            "at column 53: expected max-steps from 1 to 100000000, found '0'");
+  EXPECT_EQ(rejection(kStart + "cancelled topology=fc1 sink"),
+            "at column 43: expected key=value, found 'cancelled'");
 }
 
 }  // namespace

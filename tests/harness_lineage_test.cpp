@@ -342,7 +342,8 @@ TEST(Lineage, EachLiveFiberIsDescribedOnceWithTheUnreclaimedOnesWhy) {
     EXPECT_FALSE(fiber_line(r, f.path).empty()) << f.path << " in:\n" << r;
   }
   const std::string locker = fiber_line(r, "root/locker");
-  EXPECT_TRUE(contains(locker, "it could not be unwound: blocked outside fibercheck")) << locker;
+  EXPECT_TRUE(contains(locker, "; it could not be unwound: " + why_not_unwound(o.unreclaimed[0])))
+      << locker;
   EXPECT_TRUE(contains(locker, "the line of that wait is unknown")) << locker;
   EXPECT_FALSE(contains(locker, "blocked in blocked")) << locker;
   EXPECT_FALSE(contains(fiber_line(r, "root/sender"), "could not be unwound")) << r;

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
 #include "fibercheck/sched/rng.hpp"
 #include "generate/generate.hpp"
@@ -63,9 +64,79 @@ INSTANTIATE_TEST_SUITE_P(Bad, TextFormRejects,
                                            Bad{"fc1 pipe(stage", 15, ")"},
                                            Bad{"fc1 gen{n=}", 11, "whole number"},
                                            Bad{"fc1 gen{bogus=1}", 9, "parameter of gen"},
-                                           Bad{"fc1 gen{n=9999}", 11, "from 0 to 64"},
+                                           Bad{"fc1 gen{n=9999}", 9, "from 0 to 64"},
                                            Bad{"fc1 stage trailing", 10, "end of the topology"}),
                          [](const auto& info) { return "case" + std::to_string(info.index); });
+
+// The whole message of each rejection: the whole offending token, and the nearest
+// valid spelling where one is near.
+struct Message {
+  const char* text;
+  std::size_t column;
+  const char* message;  // after "at column N: "
+};
+
+class TextFormSays : public ::testing::TestWithParam<Message> {};
+
+TEST_P(TextFormSays, TheWholeTokenAndWhatToWrite) {
+  const Message& m = GetParam();
+  try {
+    (void)parse(m.text);
+    FAIL() << "accepted: " << m.text;
+  } catch (const ParseError& e) {
+    EXPECT_EQ(e.column(), m.column) << e.what();
+    EXPECT_EQ(std::string(e.what()), "at column " + std::to_string(m.column) + ": " + m.message);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Messages, TextFormSays,
+    ::testing::Values(
+        Message{"fc1 pipe{cap=99}(stage)", 10, "expected cap from 0 to 16, found 'cap=99'"},
+        Message{"fc1 pipe(stage,sinkk)", 16,
+                "expected a known kind (`fibercheck kinds` lists them), found 'sinkk'; did you "
+                "mean 'sink'?"},
+        Message{"fc1 pipe{cpa=1}(stage)", 10,
+                "expected a parameter of pipe (cap), found 'cpa'; did you mean 'cap'?"},
+        Message{"fc1 zzzzzz", 5,
+                "expected a known kind (`fibercheck kinds` lists them), found 'zzzzzz'"},
+        Message{"fc1 gen{n=x1}", 11, "expected a whole number for n, found 'x1'"},
+        Message{"fc1 stage(sink)", 10,
+                "stage takes no children; found 1 (write it as stage alone)"},
+        Message{"fc1 pipe", 9, "pipe takes 1 to 6 children; found none"},
+        Message{"fc1 merge(sink)", 10, "merge takes 2 to 4 children; found 1"},
+        Message{"fc1 fanout(sink,sink)", 11, "fanout takes exactly 1 child; found 2"},
+        Message{"fc1 steward(sink,sink)", 12, "steward takes at most 1 child; found 2"},
+        Message{"fc1 pipe{cap=1,cap=2}(sink)", 16,
+                "parameter 'cap' of pipe given twice, at columns 10 and 16; give it once"},
+        Message{"fc2 sink", 1,
+                "this fibercheck reads fc1 topologies; found fc2 (written by another version of "
+                "fibercheck)"},
+        Message{"fc1", 4, "expected a space after 'fc1', found the end"},
+        Message{"topology sink", 1, "expected a topology starting with 'fc1 ', found 'topology'"}),
+    [](const auto& info) { return "case" + std::to_string(info.index); });
+
+TEST(TextForm, ColumnsCountFromTheStartOfTheLineItIsPartOf) {
+  try {
+    (void)parse("fc1 pipe{cap=1,cap=2}(sink)", 40);
+    FAIL() << "accepted";
+  } catch (const ParseError& e) {
+    EXPECT_EQ(e.column(), 55u) << e.what();
+    EXPECT_NE(std::string(e.what()).find("at columns 49 and 55"), std::string::npos) << e.what();
+  }
+}
+
+TEST(TextForm, NearestSpellingIsATypoAwayOrNothing) {
+  const std::vector<std::string> keys = {"seed", "strategy", "cancel", "max-steps"};
+  EXPECT_EQ(nearest_spelling("seeed", keys), "seed");
+  EXPECT_EQ(nearest_spelling("sede", keys), "seed");  // two letters swapped
+  EXPECT_EQ(nearest_spelling("stratgey", keys), "strategy");
+  EXPECT_EQ(nearest_spelling("max-step", keys), "max-steps");
+  EXPECT_EQ(nearest_spelling("colour", keys), "");
+  EXPECT_EQ(nearest_spelling("x", keys), "");
+  EXPECT_EQ(did_you_mean("cancle", keys), "; did you mean 'cancel'?");
+  EXPECT_EQ(did_you_mean("cancel", keys), "");
+}
 
 }  // namespace
 }  // namespace fibercheck::harness
