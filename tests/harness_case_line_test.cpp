@@ -57,11 +57,11 @@ TEST(CaseLine, RoundTripsRecordedChoicesAndNoCancellation) {
   EXPECT_FALSE(p.spec.cancel_when_idle);
 }
 
-// (A line of another version: CaseLine.SaysWhichVersionALineFromAnotherFibercheckIs.)
 TEST(CaseLine, RejectsBadLinesWithTheColumn) {
   const std::string good = case_line(sample());
   const std::string bad[] = {
       "",
+      "fibercheck-case v2 strategy=random",
       good.substr(0, good.find("seed=") + 5) + "x" + good.substr(good.find("seed=") + 5),
       good.substr(0, good.find("topology=")),
       good + " extra=1",
@@ -93,9 +93,10 @@ std::string rejection(const std::string& line) {
 const std::string kStart = "fibercheck-case v1 strategy=fifo cancel=0 ";  // 42 columns
 
 TEST(CaseLine, SaysWhichVersionALineFromAnotherFibercheckIs) {
-  EXPECT_EQ(rejection("fibercheck-case v2 strategy=fifo topology=fc1 sink"),
-            "at column 17: this fibercheck reads fibercheck-case v1 lines; found v2 (a line "
-            "written by another version of fibercheck: replay it with that version)");
+  EXPECT_EQ(
+      rejection("fibercheck-case v2 strategy=fifo topology=fc1 sink"),
+      "at column 17: this fibercheck reads fibercheck-case v1 lines; found v2, expected v1 (a line "
+      "written by another version of fibercheck: replay it with that version)");
   EXPECT_EQ(rejection("fibercheck-case strategy=fifo topology=fc1 sink"),
             "at column 17: expected the version v1 after 'fibercheck-case ', found "
             "'strategy=fifo'");
@@ -106,9 +107,9 @@ TEST(CaseLine, SaysWhichVersionALineFromAnotherFibercheckIs) {
 
 TEST(CaseLine, RejectsAKeyGivenTwiceNamingBothColumns) {
   EXPECT_EQ(rejection("fibercheck-case v1 strategy=random seed=1 seed=2 topology=fc1 sink"),
-            "at column 43: key 'seed' given twice, at columns 36 and 43; give it once");
+            "at column 43: key 'seed' given twice, at columns 36 and 43; expected each key once");
   EXPECT_EQ(rejection(kStart + "cancel=4 topology=fc1 sink"),
-            "at column 43: key 'cancel' given twice, at columns 34 and 43; give it once");
+            "at column 43: key 'cancel' given twice, at columns 34 and 43; expected each key once");
 }
 
 TEST(CaseLine, TopologyErrorsNameTheWholeTokenAtItsColumnInTheLine) {
@@ -119,12 +120,13 @@ TEST(CaseLine, TopologyErrorsNameTheWholeTokenAtItsColumnInTheLine) {
             "at column 67: expected a known kind (`fibercheck kinds` lists them), found 'sinkk'; "
             "did you mean 'sink'?");
   EXPECT_EQ(rejection(kStart + "topology=fc1 stage(sink)"),
-            "at column 61: stage takes no children; found 1 (write it as stage alone)");
+            "at column 61: expected stage alone (it takes no children), found 1 child");
   EXPECT_EQ(rejection(kStart + "topology=fc1 pipe{cap=1,cap=2}(sink)"),
-            "at column 67: parameter 'cap' of pipe given twice, at columns 61 and 67; give it "
-            "once");
+            "at column 67: parameter 'cap' of pipe given twice, at columns 61 and 67; expected "
+            "each parameter once");
   EXPECT_EQ(rejection(kStart + "topology=fc2 sink"),
-            "at column 52: this fibercheck reads fc1 topologies; found fc2 (written by another "
+            "at column 52: this fibercheck reads fc1 topologies; found fc2, expected fc1 (written "
+            "by another "
             "version of fibercheck)");
 }
 

@@ -102,15 +102,19 @@ INSTANTIATE_TEST_SUITE_P(
                 "expected a known kind (`fibercheck kinds` lists them), found 'zzzzzz'"},
         Message{"fc1 gen{n=x1}", 11, "expected a whole number for n, found 'x1'"},
         Message{"fc1 stage(sink)", 10,
-                "stage takes no children; found 1 (write it as stage alone)"},
-        Message{"fc1 pipe", 9, "pipe takes 1 to 6 children; found none"},
-        Message{"fc1 merge(sink)", 10, "merge takes 2 to 4 children; found 1"},
-        Message{"fc1 fanout(sink,sink)", 11, "fanout takes exactly 1 child; found 2"},
-        Message{"fc1 steward(sink,sink)", 12, "steward takes at most 1 child; found 2"},
+                "expected stage alone (it takes no children), found 1 child"},
+        Message{"fc1 pipe", 9, "expected pipe with 1 to 6 children, found no children"},
+        Message{"fc1 merge(sink)", 10, "expected merge with 2 to 4 children, found 1 child"},
+        Message{"fc1 fanout(sink,sink)", 11,
+                "expected fanout with exactly 1 child, found 2 children"},
+        Message{"fc1 steward(sink,sink)", 12,
+                "expected steward with at most 1 child, found 2 children"},
         Message{"fc1 pipe{cap=1,cap=2}(sink)", 16,
-                "parameter 'cap' of pipe given twice, at columns 10 and 16; give it once"},
+                "parameter 'cap' of pipe given twice, at columns 10 and 16; expected each "
+                "parameter once"},
         Message{"fc2 sink", 1,
-                "this fibercheck reads fc1 topologies; found fc2 (written by another version of "
+                "this fibercheck reads fc1 topologies; found fc2, expected fc1 (written by another "
+                "version of "
                 "fibercheck)"},
         Message{"fc1", 4, "expected a space after 'fc1', found the end"},
         Message{"topology sink", 1, "expected a topology starting with 'fc1 ', found 'topology'"}),

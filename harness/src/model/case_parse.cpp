@@ -51,7 +51,8 @@ std::size_t read_version(std::string_view line) {
       version.find_first_not_of("0123456789", 1) == std::string_view::npos;
   if (looks_like_version)
     throw ParseError(at + 1, "this fibercheck reads fibercheck-case " + std::string(kVersion) +
-                                 " lines; found " + std::string(version) +
+                                 " lines; found " + std::string(version) + ", expected " +
+                                 std::string(kVersion) +
                                  " (a line written by another version of fibercheck: replay it "
                                  "with that version)");
   throw ParseError(at + 1, "expected the version " + std::string(kVersion) +
@@ -90,7 +91,7 @@ void parse_case_fields(std::string_view line, CaseSchedule& s, std::string_view 
     if (const auto [it, first] = seen_at.emplace(key, col); !first)
       throw ParseError(col, "key '" + key + "' given twice, at columns " +
                                 std::to_string(it->second) + " and " + std::to_string(col) +
-                                "; give it once");
+                                "; expected each key once");
     if (key == "strategy") {
       if (!sched::parse_strategy_kind(v, s.strategy.kind))
         throw ParseError(vcol, "expected fifo, random, pct or replay, found " + quoted(v) +

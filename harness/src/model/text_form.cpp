@@ -48,15 +48,17 @@ bool is_delimiter(char c) {
   return c == ' ' || c == ',' || c == '(' || c == ')' || c == '{' || c == '}' || c == '=';
 }
 
-// "pipe takes 1 to 6 children", "fanout takes exactly 1 child", "stage takes no children"
+// What a kind takes, as an error expects it: "stage alone (it takes no children)",
+// "fanout with exactly 1 child", "pipe with 1 to 6 children", "steward with at most
+// 1 child".
 std::string children_rule(const KindInfo& k) {
   const auto count = [](int n) {
     std::string s = std::to_string(n);
     s += n == 1 ? " child" : " children";
     return s;
   };
-  std::string s = k.name + " takes ";
-  if (k.max_children == 0) return s + "no children";
+  if (k.max_children == 0) return k.name + " alone (it takes no children)";
+  std::string s = k.name + " with ";
   if (k.min_children == k.max_children) return s + "exactly " + count(k.max_children);
   if (k.min_children == 0) return s + "at most " + count(k.max_children);
   return s + std::to_string(k.min_children) + " to " + count(k.max_children);
@@ -77,7 +79,8 @@ class Parser {
       if (found.size() > 2 && found.size() <= 8 && found.substr(0, 2) == "fc" &&
           found.find_first_not_of("0123456789", 2) == std::string_view::npos)
         throw ParseError(column(0), "this fibercheck reads " + std::string(kTextVersion) +
-                                        " topologies; found " + std::string(found) +
+                                        " topologies; found " + std::string(found) + ", expected " +
+                                        std::string(kTextVersion) +
                                         " (written by another version of fibercheck)");
       fail("a topology starting with '" + std::string(kTextVersion) + " '");
     }
@@ -204,7 +207,7 @@ class Parser {
         throw ParseError(column(param_pos),
                          "parameter '" + pname + "' of " + n.kind + " given twice, at columns " +
                              std::to_string(column(given_at[i] - 1)) + " and " +
-                             std::to_string(column(param_pos)) + "; give it once");
+                             std::to_string(column(param_pos)) + "; expected each parameter once");
       given_at[i] = param_pos + 1;
       if (!eat('=')) fail("'=' after " + pname);
       const ParamSpec& spec = k.params[i];
@@ -239,15 +242,9 @@ class Parser {
     }
     const int c = static_cast<int>(n.children.size());
     if (c < k.min_children || c > k.max_children) {
-      std::string m = children_rule(k);
-      m += "; found ";
-      m += c == 0 ? std::string("none") : std::to_string(c);
-      if (k.max_children == 0) {
-        m += " (write it as ";
-        m += n.kind;
-        m += " alone)";
-      }
-      throw ParseError(column(children_pos), m);
+      std::string found = c == 0 ? std::string("no") : std::to_string(c);
+      found += c == 1 ? " child" : " children";
+      fail_at(children_pos, children_rule(k), found);
     }
     return n;
   }
