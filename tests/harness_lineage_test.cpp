@@ -61,7 +61,8 @@ std::string fiber_line(const std::string& report, const std::string& path) {
 
 // How often `id` is named ("#4" not followed by another digit).
 std::size_t mentions(const std::string& text, std::uint64_t id) {
-  const std::string tag = "#" + std::to_string(id);
+  std::string tag = "#";  // appended: GCC 12 -O3's -Wrestrict false positive on "#" + temporary
+  tag += std::to_string(id);
   std::size_t n = 0;
   for (std::size_t at = text.find(tag); at != std::string::npos; at = text.find(tag, at + 1)) {
     const std::size_t after = at + tag.size();
