@@ -464,5 +464,18 @@ TEST(Lineage, AFiberThatKeptRunningButWasBlockedAtTheVerdictSaysWhatItKeptDoing)
   EXPECT_EQ(mentions(r, 3), 1u) << r;
 }
 
+TEST(Lineage, AnEndedFiberNobodyJoinedIsNotSaidToWatchNothing) {
+  Outcome o;
+  o.verdict = Verdict::quiescent;
+  FiberInfo f = blocked_fiber(6, "fiber-6", "");
+  f.state = FiberState::terminated_not_joined;
+  f.in_fibercheck_wait = false;
+  f.plain = true;
+  o.live.push_back(f);
+  const std::string line = fiber_line(lineage_report(o), "root/fiber-6");
+  EXPECT_TRUE(contains(line, "terminated, not joined: its function returned")) << line;
+  EXPECT_FALSE(contains(line, "nothing can stop it")) << line;
+}
+
 }  // namespace
 }  // namespace fibercheck::harness

@@ -192,6 +192,12 @@ std::string who_and_origin(const FiberInfo& f) {
 // fiber that can run: "ready, last op: ... (n times); it watches ...".
 std::string state_text(const FiberInfo& f, Verdict verdict) {
   std::string s;
+  if (f.state == FiberState::terminated_not_joined) {
+    // Nothing it watches matters: it has ended, and only its owner's join is missing.
+    s += "terminated, not joined: its function returned, but the boost::fibers::fiber "
+         "object was neither joined nor detached";
+    return s;
+  }
   if (f.state != FiberState::blocked) {
     s += to_string(f.state);
     if (!f.last_op.empty())
