@@ -2,7 +2,8 @@
 // short ending PARTIAL (exit 4); --shard and GoogleTest's shard variables splitting
 // every suite's cases so that the shards together run exactly the unsharded run's
 // cases; the JUnit XML file (read back with a small XML reader here, and with xmllint
-// when it is installed); the failures file; the progress line on a terminal only.
+// when it is installed); the failures file; the progress line on a terminal only;
+// replay's report listing each fiber once.
 // Runs the built tool, whose path comes from CMake as FIBERCHECK_CLI.
 #include <fcntl.h>
 #include <gtest/gtest.h>
@@ -790,6 +791,23 @@ TEST(CliJUnit, AHostileReportStaysWellFormed) {
   const std::string path = s.path("hostile.xml");
   std::ofstream(path, std::ios::binary) << xml;
   expect_xmllint_reads(path);
+}
+
+// ---- Replay ----
+
+TEST(CliReplay, ReportsEachFiberOnce) {
+  // The run's headline, then the lineage report: a leaked fiber is not listed again
+  // under "live".
+  const Result r = run_cli({"replay",
+                            "fibercheck-case v1 strategy=random seed=1 cancel=3 max-steps=2000 "
+                            "topology=fc1 leak-recv-nil"});
+  EXPECT_EQ(r.status, 1) << r.out << r.err;
+  std::size_t mentions = 0;
+  for (std::size_t at = r.out.find("root/doWork"); at != std::string::npos;
+       at = r.out.find("root/doWork", at + 1))
+    ++mentions;
+  EXPECT_EQ(mentions, 1u) << r.out;
+  EXPECT_FALSE(contains(r.out, "fiber(s) live:")) << r.out;
 }
 
 // ---- Progress ----

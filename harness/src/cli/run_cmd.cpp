@@ -1,6 +1,8 @@
 // fibercheck run: checks the property suites over random trees of the bundled
-// kinds, prints progress and a summary table, and for each failure the shrunk
-// case line and the command that replays it.
+// kinds (this shard's share of each suite's cases, within a time budget shared by
+// the suites), prints a line a suite and a summary table, and for each failure the
+// shrunk case line and the command that replays it; writes the JUnit and failures
+// files CI collects.
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
@@ -277,8 +279,8 @@ std::string header(const RunPlan& p) {
 }
 
 std::string suite_line(const SuiteResult& r) {
-  std::string line = formatted("%s: %llu", r.suite->name.c_str(),
-                               static_cast<unsigned long long>(r.cases));
+  std::string line =
+      formatted("%s: %llu", r.suite->name.c_str(), static_cast<unsigned long long>(r.cases));
   if (r.partial()) line += formatted(" of %llu", static_cast<unsigned long long>(r.asked));
   line += formatted(" cases, %llu failed", static_cast<unsigned long long>(r.failures));
   return line;
