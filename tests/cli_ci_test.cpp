@@ -728,9 +728,35 @@ TEST(CliJUnit, UnwritableReportsAreRejectedBeforeTheRun) {
     EXPECT_TRUE(contains(r.err, std::string("option ") + option + ": cannot write '")) << r.err;
     EXPECT_EQ(r.out, "") << "rejected before the run starts";
   }
-  const Result dfs = run_cli({"run", "--strategy", "dfs", "--junit", s.path("x.xml")});
-  EXPECT_EQ(dfs.status, 2);
-  EXPECT_TRUE(contains(dfs.err, "option --junit does not apply to --strategy dfs")) << dfs.err;
+  for (const char* sampling_only : {"--list-cases", "--no-progress"}) {
+    const Result dfs = run_cli({"run", "--strategy", "dfs", sampling_only});
+    EXPECT_EQ(dfs.status, 2);
+    EXPECT_TRUE(contains(
+        dfs.err, std::string("option ") + sampling_only + " does not apply to --strategy dfs"))
+        << dfs.err;
+  }
+}
+
+TEST(CliJUnit, DfsWritesOneTestcaseWithItsFirstFailure) {
+  Scratch s;
+  const std::string xml = s.path("dfs.xml"), failures = s.path("dfs.txt");
+  const Result r = run_cli({"run", "--strategy", "dfs", "--plant", "leak-recv-nil", "--cases", "2",
+                            "--junit", xml, "--failures", failures});
+  ASSERT_EQ(r.status, 1) << r.out << r.err;
+  const Element root = read_junit(xml);
+  const Element& suite = expect_junit_shape(root, {"dfs"}, 1, 0);
+  EXPECT_EQ(suite.properties().at("strategy"), "dfs");
+  EXPECT_EQ(suite.properties().at("result"), "FAIL");
+  const Element* f = suite.first("testcase")->first("failure");
+  ASSERT_NE(f, nullptr);
+  const std::string lines = slurp(failures);
+  EXPECT_EQ(std::count(lines.begin(), lines.end(), '\n'), 2) << "a line a failing tree: " << lines;
+  const std::string first = lines.substr(0, lines.find('\n'));
+  EXPECT_EQ(first.rfind("fibercheck-case v1 strategy=replay ", 0), 0u) << first;
+  EXPECT_TRUE(contains(f->text, "\ncase: " + first + "\n")) << f->text;
+  EXPECT_TRUE(contains(f->attributes.at("message"), "2 of 2 trees failed"))
+      << f->attributes.at("message");
+  expect_xmllint_reads(xml);
 }
 
 TEST(CliJUnit, TheReaderHereRejectsWhatIsNotXml) {

@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
-#include <cstdarg>
 #include <cstdio>
 #include <cstring>
 #include <limits>
@@ -14,6 +13,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/junit.hpp"
+#include "cli/output_file.hpp"
 #include "cli/progress.hpp"
 #include "cli/shard.hpp"
 #include "cli/text.hpp"
@@ -32,20 +32,6 @@ std::uint64_t name_hash(const std::string& s) {
   std::uint64_t h = 0xcbf29ce484222325ull;
   for (unsigned char c : s) h = (h ^ c) * 0x100000001b3ull;
   return h;
-}
-
-// printf into a string.
-[[gnu::format(printf, 1, 2)]] std::string formatted(const char* fmt, ...) {
-  va_list args;
-  va_start(args, fmt);
-  va_list again;
-  va_copy(again, args);
-  const int n = std::vsnprintf(nullptr, 0, fmt, args);
-  va_end(args);
-  std::string out(n > 0 ? static_cast<std::size_t>(n) : 0, '\0');
-  std::vsnprintf(out.data(), out.size() + 1, fmt, again);
-  va_end(again);
-  return out;
 }
 
 // A suite's first failure as the run prints it, and its case line if it has one.
@@ -298,41 +284,6 @@ std::string partial_counts(const std::vector<SuiteResult>& results) {
   }
   return out;
 }
-
-// A file the run writes when it ends, opened (and emptied) before it starts, so that
-// a path that cannot be written is reported before any time is spent, and a file
-// left from an earlier run never passes for this one's.
-class OutputFile {
- public:
-  OutputFile(const std::optional<std::string>& path, std::string option)
-      : option_(std::move(option)) {
-    if (!path) return;
-    path_ = *path;
-    file_.reset(std::fopen(path->c_str(), "w"));
-    if (!file_) fail();
-  }
-  [[nodiscard]] bool wanted() const { return file_ != nullptr; }
-  void write(const std::string& text) {
-    if (!file_) return;
-    std::FILE* f = file_.release();
-    const bool written = std::fwrite(text.data(), 1, text.size(), f) == text.size();
-    if ((std::fclose(f) != 0) || !written) fail();
-    std::printf("wrote %s\n", path_.c_str());
-  }
-
- private:
-  [[noreturn]] void fail() const {
-    throw UsageError(cat("option ", option_, ": cannot write '",
-                         std::string_view(path_).substr(0, 200), "': ", std::strerror(errno)));
-  }
-
-  struct Closer {
-    void operator()(std::FILE* f) const { std::fclose(f); }
-  };
-  std::string option_;
-  std::string path_;
-  std::unique_ptr<std::FILE, Closer> file_;
-};
 
 std::string budget_text(double budget) { return formatted("--time-budget %g s", budget); }
 
