@@ -231,6 +231,11 @@ TEST(CliBudget, TheBudgetIsSharedSoTheLastSuitesRunToo) {
   for (const std::string& s : kSuites)
     EXPECT_GE(counts.at(s).first, 2u) << s << " got no share of the budget:\n" << r.out;
   EXPECT_TRUE(contains(r.out, "time budget 0.6 s")) << "the header names the budget:\n" << r.out;
+  // Time the quick suites leave goes to the suites cut short: the run uses its budget.
+  std::smatch m;
+  const std::string last = last_line(r.out);
+  ASSERT_TRUE(std::regex_search(last, m, std::regex(R"( cases in (\d+\.\d+) s)"))) << last;
+  EXPECT_GE(std::stod(m[1]), 0.55) << "a PARTIAL run stopped with budget to spare:\n" << r.out;
 }
 
 TEST(CliBudget, WithoutABudgetOrWithTimeToSpareTheRunIsOk) {

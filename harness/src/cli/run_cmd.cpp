@@ -119,6 +119,7 @@ struct SuiteResult {
   std::uint64_t asked = 0;  // the cases of this shard
   std::uint64_t cases = 0;  // the cases that ran
   std::uint64_t failures = 0;
+  std::uint64_t next = 0;  // the index of the next case this shard takes
   double seconds = 0;
   std::optional<harness::Failure> first;
   FailureText first_text;
@@ -196,25 +197,24 @@ std::uint64_t case_seed(const RunPlan& plan, const harness::Suite& s, std::uint6
   return sched::mix(plan.seed, sched::mix(name_hash(s.name), k));
 }
 
-// Runs the cases of `s` this shard takes, in order, until the deadline; the first
-// always runs, so no suite is left with nothing however little time remains.
-SuiteResult run_suite(const harness::Suite& s, const RunPlan& plan, double deadline,
-                      const Stopwatch& clock, ProgressLine& line, Progress& progress) {
-  SuiteResult r;
-  r.suite = &s;
-  r.asked = plan.shard.share_of(plan.cases);
+// Runs the cases of `r`'s suite this shard takes, in order from `r.next`, until the
+// deadline; a suite's first case always runs, so no suite is left with nothing
+// however little time remains.
+void run_suite(SuiteResult& r, const RunPlan& plan, double deadline, const Stopwatch& clock,
+               ProgressLine& line, Progress& progress) {
+  const harness::Suite& s = *r.suite;
   progress.suite = s.name;
-  progress.done = 0;
+  progress.done = r.cases;
   progress.asked = r.asked;
   const double start = clock.seconds();
   on_case_thread([&] {
-    for (std::uint64_t k = plan.shard.first(); k < plan.cases; k += plan.shard.step()) {
+    for (; r.next < plan.cases; r.next += plan.shard.step()) {
       if (r.cases > 0 && clock.seconds() > deadline) break;
-      const std::uint64_t seed = case_seed(plan, s, k);
+      const std::uint64_t seed = case_seed(plan, s, r.next);
       if (plan.list_cases) {
         line.clear();
         std::printf("case %s #%llu seed=%016llx\n", s.name.c_str(),
-                    static_cast<unsigned long long>(k), static_cast<unsigned long long>(seed));
+                    static_cast<unsigned long long>(r.next), static_cast<unsigned long long>(seed));
         std::fflush(stdout);  // the last line before a crash names the case that crashed
       }
       std::optional<harness::Failure> f = s.check(seed, plan.cfg);
@@ -229,9 +229,8 @@ SuiteResult run_suite(const harness::Suite& s, const RunPlan& plan, double deadl
       line.update(progress);
     }
   });
-  r.seconds = clock.seconds() - start;
+  r.seconds += clock.seconds() - start;
   line.clear();
-  return r;
 }
 
 RunPlan read_plan(const CLI::App& run) {
@@ -430,18 +429,39 @@ int cmd_run(const CLI::App& run) {
   progress.all_asked = plan.shard.share_of(plan.cases) * plan.suites.size();
   std::vector<SuiteResult> results;
   for (const harness::Suite* s : plan.suites) {
-    progress.suite_number = results.size() + 1;
-    const double deadline =
-        suite_deadline(plan.budget, clock.seconds(), plan.suites.size() - results.size());
-    SuiteResult r = run_suite(*s, plan, deadline, clock, line, progress);
+    SuiteResult r;
+    r.suite = s;
+    r.asked = plan.shard.share_of(plan.cases);
+    r.next = plan.shard.first();
+    results.push_back(std::move(r));
+  }
+  // A suite's line, and the report of its first failure, once it has run all it will.
+  auto finish = [&](SuiteResult& r) {
     std::printf("%s\n", suite_line(r).c_str());
     std::fflush(stdout);  // piped into a CI log, each suite's line shows as it ends
-    if (r.first) {
-      on_case_thread([&] { r.first_text = describe(*s, *r.first, plan.cfg); });
-      std::printf("\n%s", r.first_text.text.c_str());
-      std::fflush(stdout);
-    }
-    results.push_back(std::move(r));
+    if (!r.first) return;
+    on_case_thread([&] { r.first_text = describe(*r.suite, *r.first, plan.cfg); });
+    std::printf("\n%s", r.first_text.text.c_str());
+    std::fflush(stdout);
+  };
+  auto resume = [&](SuiteResult& r, std::size_t suites_left) {
+    progress.suite_number = static_cast<std::size_t>(&r - results.data()) + 1;
+    run_suite(r, plan, suite_deadline(plan.budget, clock.seconds(), suites_left), clock, line,
+              progress);
+  };
+  // Each suite in turn, with its share of what is left of the budget...
+  std::vector<SuiteResult*> cut_short;
+  for (std::size_t i = 0; i < results.size(); ++i) {
+    resume(results[i], results.size() - i);
+    if (results[i].partial())
+      cut_short.push_back(&results[i]);
+    else
+      finish(results[i]);
+  }
+  // ...then the time that quick suites left goes to the suites cut short, shared again.
+  for (std::size_t i = 0; i < cut_short.size(); ++i) {
+    resume(*cut_short[i], cut_short.size() - i);
+    finish(*cut_short[i]);
   }
   std::uint64_t done = 0, failed = 0;
   bool partial = false;
