@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -60,6 +61,23 @@ class Scratch {
  private:
   fs::path dir_;
 };
+
+// AddressSanitizer prints a one-time warning on the first swapcontext (which Boost's
+// ucontext switch uses under the asan preset) that no option turns off; it is not the
+// tool's output, so it is dropped: from its "==PID==" to its line end (\n, or \r\n on a
+// terminal).
+std::string without_asan_context_warning(std::string err) {
+  const std::string marker = "WARNING: ASan doesn't fully support makecontext/swapcontext";
+  for (std::size_t at = err.find(marker); at != std::string::npos; at = err.find(marker)) {
+    std::size_t from = at;
+    while (from > 0 &&
+           (err[from - 1] == '=' || std::isdigit(static_cast<unsigned char>(err[from - 1]))))
+      --from;
+    const std::size_t end = err.find('\n', at);
+    err.erase(from, end == std::string::npos ? std::string::npos : end + 1 - from);
+  }
+  return err;
+}
 
 struct Result {
   int status = -1;  // exit status, or -signal
@@ -118,7 +136,7 @@ Result run_program(std::vector<std::string> args, const Env& env = {}) {
   }
   r.status = wait_for(pid);
   r.out = slurp(out);
-  r.err = slurp(err);
+  r.err = without_asan_context_warning(slurp(err));
   return r;
 }
 
@@ -171,6 +189,7 @@ Result run_cli_on_terminal(const std::vector<std::string>& args) {
   ::close(master);
   r.status = wait_for(pid);
   r.out = slurp(out);
+  r.err = without_asan_context_warning(r.err);
   return r;
 }
 
