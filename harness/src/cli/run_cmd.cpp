@@ -256,10 +256,7 @@ std::string header(const RunPlan& p) {
       p.cfg.max_nodes, static_cast<unsigned long long>(p.cases));
   if (!p.cfg.plant.empty()) h += cat(", ", p.cfg.plant, " planted");
   if (p.budget > 0) h += formatted(", time budget %g s", p.budget);
-  if (p.shard.sharded()) {
-    h += cat(", ", p.shard.label());
-    if (p.shard.origin.rfind("--", 0) != 0) h += cat(" (", p.shard.origin, ")");
-  }
+  if (p.shard.sharded()) h += cat(", ", p.shard.described());
   return h;
 }
 

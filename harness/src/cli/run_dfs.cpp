@@ -121,7 +121,7 @@ int cmd_run_dfs(const CLI::App& run) {
       opt.max_preemptions, opt.reduction ? "on" : "off",
       plant.empty() ? "" : cat(", ", plant, " planted").c_str(),
       budget > 0 ? formatted(", time budget %g s", budget).c_str() : "",
-      shard.sharded() ? cat(", ", shard.label()).c_str() : "");
+      shard.sharded() ? cat(", ", shard.described()).c_str() : "");
   std::fflush(stdout);
   const std::string started = junit_timestamp();
   const auto t0 = std::chrono::steady_clock::now();

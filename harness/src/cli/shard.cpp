@@ -40,6 +40,10 @@ std::optional<std::uint64_t> env_whole(const char* var) {
 
 std::string Shard::label() const { return cat("shard ", num(index + 1), " of ", num(total)); }
 
+std::string Shard::described() const {
+  return from_environment ? cat(label(), " (", origin, ")") : label();
+}
+
 Shard parse_shard_option(const std::string& value) {
   const std::size_t slash = value.find('/');
   if (slash == std::string::npos)
@@ -81,6 +85,7 @@ Shard shard_from_gtest_env() {
   s.index = *index;
   s.total = *total;
   s.origin = cat("GTEST_SHARD_INDEX=", num(*index), " GTEST_TOTAL_SHARDS=", num(*total));
+  s.from_environment = true;
   return s;
 }
 

@@ -17,6 +17,7 @@ struct Shard {
   std::uint64_t index = 0;  // from 0, as GTEST_SHARD_INDEX counts
   std::uint64_t total = 1;
   std::string origin;  // "--shard 2/3", "GTEST_SHARD_INDEX=1 GTEST_TOTAL_SHARDS=3", "" unsharded
+  bool from_environment = false;  // chosen by GoogleTest's variables
 
   [[nodiscard]] bool sharded() const noexcept { return !origin.empty(); }
   // The first case index this shard takes, and the step to the next one.
@@ -28,6 +29,9 @@ struct Shard {
   }
   // "shard 2 of 3".
   [[nodiscard]] std::string label() const;
+  // For a run's header: the label, and the variables when they chose the shard
+  // ("shard 2 of 3 (GTEST_SHARD_INDEX=1 GTEST_TOTAL_SHARDS=3)").
+  [[nodiscard]] std::string described() const;
 };
 
 // The value of --shard ("I/N", I from 1 to N); throws UsageError naming the mistake.
