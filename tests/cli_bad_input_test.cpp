@@ -139,8 +139,9 @@ struct CommandOptions {
 // Every command the tool has, and everything it takes.
 const std::vector<CommandOptions> kCommands = {
     {"run",
-     {"--cases", "--seed", "--strategy", "--suite", "--plant", "--size", "--time-budget",
-      "--preemptions", "--max-runs", "--no-reduction", "--topology", "With --strategy dfs"}},
+     {"--cases", "--seed", "--strategy", "--suite", "--plant", "--size", "--time-budget", "--shard",
+      "--junit", "--failures", "--list-cases", "--no-progress", "Output and CI", "--preemptions",
+      "--max-runs", "--no-reduction", "--topology", "With --strategy dfs"}},
     {"replay", {"CASE", "--file", "--trace", "--dot", "--svg"}},
     {"kinds", {}},
     {"stress", {"--runs", "--threads", "--algo", "--seed", "--timeout"}},
@@ -156,7 +157,8 @@ TEST(CliHelp, TheProgramsHelpListsEveryCommandAndEveryExitStatus) {
                                       "  0  all held",
                                       "  1  a failure",
                                       "  2  bad input",
-                                      "  3  internal error"};
+                                      "  3  internal error",
+                                      "  4  partial"};
   for (const auto& c : kCommands) needles.push_back("\n  " + c.command + " ");
   for (const auto& args : std::vector<std::vector<std::string>>{{"--help"}, {"-h"}, {"help"}})
     expect_help(args, needles);
@@ -255,7 +257,8 @@ TEST(CliBadInput, NegativeHugeAndMalformedNumbersAreRejected) {
   for (const char* junk : {" 5", "5 ", "0x10", "5.0", "five", "5k", "\xd9\xa5"})
     expect_rejected({"run", "--cases", junk},
                     {"--cases", "not a whole number", "expected one from 1 to"});
-  expect_rejected({"run", "--time-budget", "1.5"}, {"--time-budget", "not a whole number"});
+  expect_rejected({"run", "--time-budget", "1.5.2"}, {"--time-budget", "not a number of seconds"});
+  expect_rejected({"run", "--time-budget", "-1"}, {"--time-budget", "not a number of seconds"});
   expect_rejected({"run", "--strategy", "dfs", "--preemptions", "11"},
                   {"--preemptions", "expected 0 to 10"});
   expect_rejected({"stress", "--threads", "1"}, {"--threads", "out of range; expected 2 to 64"});

@@ -176,6 +176,21 @@ std::uint64_t whole(const CLI::App& app, const std::string& flag, std::uint64_t 
   return n.value;
 }
 
+double seconds(const CLI::App& app, const std::string& flag) {
+  const std::optional<std::string> value = text(app, flag);
+  if (!value) return 0;
+  const numbers::Seconds s = numbers::parse_seconds(*value);
+  if (!s.ok) {
+    std::string message = "option " + flag + ": '";
+    message += shown(*value);
+    message +=
+        "' is not a number of seconds; expected digits, optionally with a '.' and more "
+        "digits (30, 0.5), at most 1000000000";
+    throw UsageError(message);
+  }
+  return s.value;
+}
+
 bool parse(CLI::App& app, int argc, char** argv) {
   try {
     app.parse(argc, argv);

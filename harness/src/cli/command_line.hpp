@@ -42,6 +42,10 @@ CLI::Option* add_switch(CLI::App& app, const std::string& flag, const std::strin
 [[nodiscard]] std::uint64_t whole(const CLI::App& app, const std::string& flag,
                                   std::uint64_t fallback, std::uint64_t lo, std::uint64_t hi);
 
+// The seconds given to `flag` ("30", "0.5": digits, optionally a '.' and more digits),
+// or 0 when not given.
+[[nodiscard]] double seconds(const CLI::App& app, const std::string& flag);
+
 // Parses argv into `app`. Returns false when it printed the help or the version
 // (the program exits 0), true when the program should go on; throws UsageError.
 [[nodiscard]] bool parse(CLI::App& app, int argc, char** argv);

@@ -1,12 +1,17 @@
 // commands.hpp: the fibercheck tool's commands. add_<command> declares a command
 // and its options on the tool; cmd_<command> runs it once the command line is
 // parsed and returns the exit status: 0 all held / clean, 1 a property failed /
-// the case leaks; bad input throws UsageError (exit 2).
+// the case leaks, kExitPartial a run cut short by its time budget with no failure;
+// bad input throws UsageError (exit 2).
 #pragma once
 
 #include "cli/command_line.hpp"
 
 namespace fibercheck::cli {
+
+// `run` did fewer cases than asked (its --time-budget ran out) and none failed. After
+// 0 all held, 1 a failure, 2 bad input, 3 internal error.
+inline constexpr int kExitPartial = 4;
 
 CLI::App* add_run(CLI::App& tool);
 int cmd_run(const CLI::App& run);

@@ -27,7 +27,9 @@ constexpr const char* kExitStatus =
     "  2  bad input: a missing or unknown command, an unknown option, an option that does not\n"
     "     apply to the command or to its mode, a bad value, a malformed case line, a file\n"
     "     that cannot be read or written\n"
-    "  3  internal error: fibercheck itself failed";
+    "  3  internal error: fibercheck itself failed\n"
+    "  4  partial: run's --time-budget ran out before every case ran, and none failed\n"
+    "     (a failure takes precedence: 1)";
 
 using Runner = int (*)(const CLI::App&);
 using Commands = std::vector<std::pair<const CLI::App*, Runner>>;

@@ -94,7 +94,8 @@ int cmd_replay(const CLI::App& replay) {
   // The event log feeds the lineage report and the pictures; it does not change the run.
   pc.spec.trace = true;
   harness::CaseOutcome o = harness::run_case(pc.spec);
-  std::printf("verdict: %s\n%s\n", to_string(o.verdict), o.run.summary().c_str());
+  // The headline, then each fiber once, in the lineage report.
+  std::printf("verdict: %s\n%s\n", to_string(o.verdict), o.run.headline().c_str());
   if (!o.run.live.empty()) std::printf("%s", harness::lineage_report(o.run).c_str());
   if (!o.ledger_balanced()) std::printf("unbalanced channels:\n%s", o.ledger_report().c_str());
   if (given(replay, "--trace")) std::printf("trace:\n%s", format(o.run.events).c_str());
