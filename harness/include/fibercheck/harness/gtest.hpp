@@ -14,10 +14,10 @@
 //   ::testing::InitGoogleTest(&argc, argv);
 //   return fibercheck::gtest::verify_test_main({.ignore =
 //   {fibercheck::gtest::ignore_name("metrics")}});
-// Every test that leaves a fiber fails with the census of what it left (each fiber
-// is reported once, by the test that started it). A fiber left at exit would hang the
-// process (Boost.Fiber's scheduler waits for a blocked fiber forever when its thread
-// exits), so verify_test_main ends it with _Exit after the results (and
+// Every test that leaves a fiber fails, at the test's own file and line, with the
+// census of what it left (each fiber is reported once, by the test that started it). A fiber left
+// at exit would hang the process (Boost.Fiber's scheduler waits for a blocked fiber forever when
+// its thread exits), so verify_test_main ends it with _Exit after the results (and
 // --gtest_output files) are written.
 //
 // Only the calling thread's fibers are seen: fibers fibercheck starts (Scope, go)
@@ -94,9 +94,14 @@ inline std::string current_test() {
   const ::testing::TestInfo* t = ::testing::UnitTest::GetInstance()->current_test_info();
   return t ? std::string(t->test_suite_name()) + "." + t->name() : std::string();
 }
-// Names checks after the test that runs them (check.hpp CheckOptions::name).
-inline const bool kTestNameHook =
-    (::fibercheck::detail::set_test_name_provider(&current_test), true);
+// Installs, once, what including this header brings to every check of the binary:
+// checks named after the test that runs them (check.hpp CheckOptions::name); a
+// FIBERCHECK_REPLAY line that no check took fails the run (a failure after the
+// tests, or, when no test ran, the exit status) listing the checks reached and the
+// --gtest_filter as a likely cause; a check cut short by its time budget recorded
+// as the test's `fibercheck_partial` property (in --gtest_output=xml).
+bool install_check_hooks();
+inline const bool kCheckHooks = install_check_hooks();
 }  // namespace detail
 
 }  // namespace fibercheck::gtest
