@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -246,8 +245,16 @@ CheckResult replay_one(const CheckRoot& root, const std::string& line, const Che
   r.outcome = o;
   r.case_line = line;
   std::string& s = r.report;
-  s = "fibercheck: replay of " + check_label(r) + "\nexpected: " + expected_of(c, root) +
-      "\nverdict: " + o.headline() + "\n" + census_block(o) + "trace:\n" + format(o.events);
+  s = "fibercheck: replay of ";
+  s += check_label(r);
+  s += "\nexpected: ";
+  s += expected_of(c, root);
+  s += "\nverdict: ";
+  s += o.headline();
+  s += "\n";
+  s += census_block(o);
+  s += "trace:\n";
+  s += format(o.events);
   if (c.trace_hash && *c.trace_hash != o.trace_hash) {
     r.ok = false;
     s += "trace mismatch: the line recorded trace " + hex(*c.trace_hash) +
