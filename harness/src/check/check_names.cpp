@@ -289,3 +289,14 @@ std::size_t edit_distance(const std::string& a, const std::string& b) {
 }
 
 }  // namespace fibercheck::harness
+
+namespace fibercheck::detail {
+
+std::optional<std::string> unmatched_replay_message() {
+  return harness::unmatched_replay_message();
+}
+void settle_replay() { harness::settle_replay(); }
+void arm_replay_exit_check() { harness::arm_replay_exit_check(); }
+void set_replay_hint(ReplayHintFn fn) noexcept { harness::set_replay_hint(fn); }
+
+}  // namespace fibercheck::detail

@@ -19,6 +19,7 @@
 #include <optional>
 #include <string>
 
+#include "fibercheck/harness/check.hpp"
 #include "fibercheck/source_location.hpp"
 
 namespace fibercheck::harness {
@@ -59,6 +60,10 @@ void settle_replay();
 // Adds a likely cause to the message ("--gtest_filter=... selected no test").
 using ReplayHintFn = std::string (*)();
 void set_replay_hint(ReplayHintFn fn) noexcept;
+
+// gtest.hpp reaches the functions above through fibercheck::detail (check.hpp):
+// its hooks are inline, for binaries that include it without linking
+// fibercheck::gtest.
 
 // How close two names are: the edit distance (insertions, deletions, substitutions).
 [[nodiscard]] std::size_t edit_distance(const std::string& a, const std::string& b);

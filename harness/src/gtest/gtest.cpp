@@ -4,9 +4,6 @@
 #include <boost/fiber/operations.hpp>
 #include <cstdio>
 #include <cstdlib>
-#include <string>
-
-#include "check/check_names.hpp"
 
 namespace fibercheck::gtest {
 
@@ -103,88 +100,6 @@ void LeakListener::OnTestEnd(const ::testing::TestInfo& info) {
       << "(ignore fibers meant to outlive a test with fibercheck::gtest::ignore_name, "
          "ignore_path_prefix or ignore_site)";
 }
-
-namespace {
-
-// The likely cause of an unmatched replay line that the filter gives.
-std::string replay_hint() {
-  const std::string filter = GTEST_FLAG_GET(filter);
-  if (filter.empty() || filter == "*") return {};
-  const int selected = ::testing::UnitTest::GetInstance()->test_to_run_count();
-  std::string s = "--gtest_filter=";
-  s += filter;
-  if (selected == 0) {
-    s += " selected no test of this binary: the filter is the likely cause (the replay "
-         "command as printed filters for the test that ran the check)";
-  } else {
-    s += " selected ";
-    s += std::to_string(selected);
-    s += " test(s), and none of them reached that check: if it is in another test, the "
-         "filter is the likely cause (the replay command as printed filters for the test "
-         "that ran the check)";
-  }
-  return s;
-}
-
-// After the tests: an unmatched replay line fails the run, in its output and XML.
-class ReplayEnvironment : public ::testing::Environment {
- public:
-  void TearDown() override {
-    const std::optional<std::string> msg = harness::unmatched_replay_message();
-    if (!msg) return;
-    harness::settle_replay();
-    GTEST_MESSAGE_AT_(nullptr, -1, msg->c_str(), ::testing::TestPartResult::kNonFatalFailure);
-  }
-};
-
-// Partial checks of the current test, as one property value.
-struct PartialChecks {
-  std::string value;
-};
-
-PartialChecks& partial_checks() {
-  static PartialChecks p;
-  return p;
-}
-
-class CheckHooksListener : public ::testing::EmptyTestEventListener {
- public:
-  // Armed once tests are about to run (not for `./my_tests kinds` or
-  // --gtest_list_tests): catches a replay line when no test runs at all, where the
-  // environment's TearDown is never called.
-  void OnTestProgramStart(const ::testing::UnitTest&) override {
-    if (const char* line = std::getenv("FIBERCHECK_REPLAY"); line && *line)
-      harness::arm_replay_exit_check();
-  }
-  void OnTestStart(const ::testing::TestInfo&) override { partial_checks().value.clear(); }
-};
-
-void observe_check(const CheckResult& r) {
-  if (r.partial.empty()) return;
-  if (::testing::UnitTest::GetInstance()->current_test_info() == nullptr) return;
-  std::string& v = partial_checks().value;
-  if (!v.empty()) v += "; ";
-  v += r.partial.substr(r.partial.rfind("fibercheck: ", 0) == 0 ? 12 : 0);
-  ::testing::Test::RecordProperty("fibercheck_partial", v);
-}
-
-}  // namespace
-
-namespace detail {
-
-bool install_check_hooks() {
-  static const bool installed = [] {
-    ::fibercheck::detail::set_test_name_provider(&current_test);
-    ::fibercheck::detail::set_check_observer(&observe_check);
-    harness::set_replay_hint(&replay_hint);
-    ::testing::AddGlobalTestEnvironment(new ReplayEnvironment);
-    ::testing::UnitTest::GetInstance()->listeners().Append(new CheckHooksListener);
-    return true;
-  }();
-  return installed;
-}
-
-}  // namespace detail
 
 void install_leak_listener(VerifyOptions opt) {
   install();

@@ -195,6 +195,16 @@ void set_test_name_provider(TestNameFn fn) noexcept;
 // partial check in the test's XML).
 using CheckObserverFn = void (*)(const CheckResult&);
 void set_check_observer(CheckObserverFn fn) noexcept;
+// FIBERCHECK_REPLAY bookkeeping, for gtest.hpp: what to say when the line is set and
+// no check took it (nullopt otherwise); that it was said another way (a failed
+// test), so the exit check stays quiet; the exit check itself (registered once: at
+// exit, an unmatched line is printed and the process ends with status 1); and a
+// likely cause to add to the message.
+[[nodiscard]] std::optional<std::string> unmatched_replay_message();
+void settle_replay();
+void arm_replay_exit_check();
+using ReplayHintFn = std::string (*)();
+void set_replay_hint(ReplayHintFn fn) noexcept;
 }  // namespace detail
 
 }  // namespace fibercheck
