@@ -245,6 +245,9 @@ TEST(CheckNames, ATreeCaseLineIsAnotherChecksLineAndSkips) {
   const CheckResult r = fibercheck::check([](Done d) { pool(d, false); }, quick());
   EXPECT_TRUE(r.skipped);
   EXPECT_TRUE(r) << r;
+  const auto msg = fibercheck::harness::unmatched_replay_message();
+  ASSERT_TRUE(msg) << "no check_kind took it";
+  EXPECT_NE(msg->find("the line is a tree case (topology=)"), std::string::npos) << *msg;
 }
 
 TEST(Check, AMalformedReplayLineFailsWithTheColumn) {
