@@ -10,9 +10,13 @@
 #include <set>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "check/check_case.hpp"
+#include "check/check_names.hpp"
+#include "check/check_plan.hpp"
 #include "fibercheck/fibercheck.hpp"
+#include "fibercheck/harness/check_kind.hpp"
 #include "fibercheck/harness/gtest.hpp"
 #include "model/text_form.hpp"
 #include "support.hpp"
@@ -59,13 +63,26 @@ CheckOptions quick(std::uint64_t cases = 40) {
   return o;
 }
 
+// A check outside any GoogleTest test: the test-name provider answers "" while it
+// lives, as in a program without GoogleTest.
+class OutsideATest {
+ public:
+  OutsideATest() { fibercheck::detail::set_test_name_provider(&none); }
+  ~OutsideATest() {
+    fibercheck::detail::set_test_name_provider(&fibercheck::gtest::detail::current_test);
+  }
+
+ private:
+  static std::string none() { return {}; }
+};
+
 TEST(Check, ACorrectPoolPassesEveryCase) {
   const CheckResult r = fibercheck::check([](Done d) { pool(d, false); }, quick());
   EXPECT_TRUE(r) << r;
   EXPECT_EQ(r.cases_run, 40u);
   std::ostringstream shown;
   shown << r;
-  EXPECT_EQ(shown.str().rfind("ok: check 'Check.ACorrectPoolPassesEveryCase:", 0), 0u)
+  EXPECT_EQ(shown.str().rfind("ok: check 'Check.ACorrectPoolPassesEveryCase': 40 case(s)", 0), 0u)
       << shown.str();
   EXPECT_EQ(std::set<std::uint64_t>(r.case_seeds.begin(), r.case_seeds.end()).size(), 40u);
   EXPECT_FALSE(r.out_of_time);
@@ -83,9 +100,11 @@ TEST(Check, ALeakyPoolFailsWithTheStuckWorkerNamedAndAReplayLine) {
     worker = worker || (f.path.rfind("root/worker-", 0) == 0 &&
                         f.blocked_on.find("results") != std::string::npos);
   EXPECT_TRUE(worker) << r.report;
-  // Named after the test that ran it (gtest.hpp), with the line of the call.
-  EXPECT_EQ(r.name.rfind("Check.ALeakyPoolFailsWithTheStuckWorkerNamedAndAReplayLine:", 0), 0u)
-      << r.name;
+  // Named after the test that ran it (gtest.hpp); the line of the call is only a hint.
+  EXPECT_EQ(r.name, "Check.ALeakyPoolFailsWithTheStuckWorkerNamedAndAReplayLine");
+  EXPECT_NE(r.site.find("check_test.cpp:"), std::string::npos) << r.site;
+  EXPECT_NE(r.report.find("check '" + r.name + "' (at " + r.site + ") failed"), std::string::npos)
+      << r.report;
   EXPECT_NE(r.replay.find("FIBERCHECK_REPLAY='fibercheck-case v1 "), std::string::npos) << r.replay;
   EXPECT_NE(r.replay.find("--gtest_filter=Check.ALeakyPool"), std::string::npos) << r.replay;
   EXPECT_NE(r.case_line.find(" root=" + r.name), std::string::npos);
@@ -126,6 +145,109 @@ TEST(Check, AReplayLineForAnotherCheckSkipsThisOne) {
   EXPECT_TRUE(r);
   EXPECT_TRUE(r.skipped);
   EXPECT_EQ(r.cases_run, 0u);
+}
+
+// Names hold no line number: the k-th check call site a test reaches is "Suite.Test#k"
+// (the first plain "Suite.Test"); a call site in a loop keeps its name.
+TEST(CheckNames, CallSitesOfATestAreNumberedInTheOrderReached) {
+  std::vector<std::string> names;
+  for (int i = 0; i < 3; ++i)
+    names.push_back(fibercheck::check([](Done d) { pool(d, false); }, quick(2)).name);
+  names.push_back(fibercheck::check([](Done d) { pool(d, false); }, quick(2)).name);
+  CheckOptions kind = quick(2);
+  names.push_back(fibercheck::harness::check_kind("pipe", kind).name);
+  const std::string t = "CheckNames.CallSitesOfATestAreNumberedInTheOrderReached";
+  EXPECT_EQ(names, (std::vector<std::string>{t, t, t, t + "#2", t + "#3"}));
+}
+
+TEST(CheckNames, AnExplicitNameWinsAndTakesItsPlaceInTheCount) {
+  CheckOptions named = quick(2);
+  named.name = "pool ends";
+  EXPECT_EQ(fibercheck::check([](Done d) { pool(d, false); }, named).name, "pool_ends");
+  EXPECT_EQ(fibercheck::check([](Done d) { pool(d, false); }, quick(2)).name,
+            "CheckNames.AnExplicitNameWinsAndTakesItsPlaceInTheCount#2");
+}
+
+// Two checks in one function, as a program without GoogleTest has them.
+std::pair<CheckResult, CheckResult> two_checks_in_a_function() {
+  CheckResult a = fibercheck::check([](Done d) { pool(d, false); }, quick(2));
+  CheckResult b = fibercheck::check([](Done d) { pool(d, false); }, quick(2));
+  return {std::move(a), std::move(b)};
+}
+
+// Outside a test: the file and the function that calls check(), numbered the same way.
+TEST(CheckNames, OutsideATestTheFileAndFunctionNameTheCheck) {
+  OutsideATest outside;
+  const auto [a, b] = two_checks_in_a_function();
+  EXPECT_EQ(a.name, "check_test.cpp:two_checks_in_a_function");
+  EXPECT_EQ(b.name, "check_test.cpp:two_checks_in_a_function#2");
+  EXPECT_NE(a.site, b.site) << "the line is a hint beside the name, not part of it";
+}
+
+// The line is not part of the name: two tests whose first check sits on different
+// lines name it the same way, after the test alone.
+std::string first_check_name_at_one_line() {
+  return fibercheck::check([](Done d) { pool(d, false); }, quick(1)).name;
+}
+std::string first_check_name_at_another_line() {
+  return fibercheck::check([](Done d) { pool(d, false); }, quick(1)).name;
+}
+TEST(CheckNames, ALineAddedAboveTheCheckKeepsItsName) {
+  EXPECT_EQ(first_check_name_at_one_line(), "CheckNames.ALineAddedAboveTheCheckKeepsItsName");
+}
+TEST(CheckNames, ALineAddedAboveTheCheckKeepsItsNameToo) {
+  EXPECT_EQ(first_check_name_at_another_line(),
+            "CheckNames.ALineAddedAboveTheCheckKeepsItsNameToo");
+}
+
+// What the exit check says when no check took the line: the checks reached, with
+// where they are, and the one whose name is close to the line's.
+TEST(CheckNames, AnUnmatchedReplayLineListsTheChecksReachedAndTheCloseOne) {
+  const CheckResult reached = fibercheck::check([](Done d) { pool(d, false); }, quick(1));
+  EXPECT_FALSE(fibercheck::harness::unmatched_replay_message()) << "no FIBERCHECK_REPLAY";
+  const std::string p = "fibercheck-case v1 strategy=random seed=1 cancel=3 max-steps=100 root=";
+  {
+    // The name a line printed before names lost their line number would carry.
+    EnvVar env("FIBERCHECK_REPLAY", p + reached.name + ":412");
+    const CheckResult skipped = fibercheck::check([](Done d) { pool(d, false); }, quick(1));
+    EXPECT_TRUE(skipped.skipped);
+    const auto msg = fibercheck::harness::unmatched_replay_message();
+    ASSERT_TRUE(msg);
+    EXPECT_NE(msg->find("FIBERCHECK_REPLAY matched no check, so nothing was replayed: the line "
+                        "is for check '" +
+                        reached.name + ":412'"),
+              std::string::npos)
+        << *msg;
+    EXPECT_NE(msg->find("  '" + reached.name + "' (at " + reached.site + ")\n"), std::string::npos)
+        << *msg;
+    EXPECT_NE(msg->find("  '" + reached.name + "#2' (at "), std::string::npos) << *msg;
+    EXPECT_NE(msg->find("is close to '" + reached.name + "'"), std::string::npos) << *msg;
+  }
+  {
+    EnvVar env("FIBERCHECK_REPLAY", p + "Elsewhere.Entirely");
+    const auto msg = fibercheck::harness::unmatched_replay_message();
+    ASSERT_TRUE(msg);
+    EXPECT_EQ(msg->find("is close to"), std::string::npos) << *msg;
+  }
+  {
+    // Taken by the check it names: nothing to say.
+    EnvVar env("FIBERCHECK_REPLAY", p + reached.name + "#3");
+    const CheckResult replayed = fibercheck::check([](Done d) { pool(d, false); }, quick(1));
+    EXPECT_TRUE(replayed.replayed);
+    EXPECT_FALSE(fibercheck::harness::unmatched_replay_message());
+  }
+}
+
+TEST(CheckNames, ATreeCaseLineIsAnotherChecksLineAndSkips) {
+  EnvVar env("FIBERCHECK_REPLAY",
+             "fibercheck-case v1 strategy=random seed=1 cancel=3 max-steps=100 topology=fc1 "
+             "pipe{cap=0}(gen{n=2},sink)");
+  const CheckResult r = fibercheck::check([](Done d) { pool(d, false); }, quick());
+  EXPECT_TRUE(r.skipped);
+  EXPECT_TRUE(r) << r;
+  const auto msg = fibercheck::harness::unmatched_replay_message();
+  ASSERT_TRUE(msg) << "no check_kind took it";
+  EXPECT_NE(msg->find("the line is a tree case (topology=)"), std::string::npos) << *msg;
 }
 
 TEST(Check, AMalformedReplayLineFailsWithTheColumn) {
@@ -190,36 +312,73 @@ TEST(Check, ALeakInAPlainBoostPrimitiveIsReportedUnreclaimable) {
       << "later checks still run";
 }
 
-TEST(Check, ShardsTakeDisjointCasesWhoseUnionIsTheUnshardedSequence) {
-  CheckOptions o = quick(10);
-  o.shard = fibercheck::Shard{0, 2};
-  const CheckResult a = fibercheck::check([](Done d) { pool(d, false); }, o);
-  o.shard = fibercheck::Shard{1, 2};
-  const CheckResult b = fibercheck::check([](Done d) { pool(d, false); }, o);
-  o.shard.reset();
-  o.cases = 20;
+// One big check split across 3 shards: case k runs in shard k mod 3, so the shards
+// together run exactly the unsharded run's cases, each once. The pool takes a done and
+// checks completion, so cancellation ranges come from the first completion runs: every
+// shard runs those it needs itself, and the cases are the same cases, not just seeds.
+TEST(Check, ThreeShardsTogetherRunExactlyTheUnshardedCasesEachOnce) {
+  CheckOptions o = quick(40);
   const CheckResult all = fibercheck::check([](Done d) { pool(d, false); }, o);
-  std::set<std::uint64_t> sa(a.case_seeds.begin(), a.case_seeds.end());
-  std::set<std::uint64_t> sb(b.case_seeds.begin(), b.case_seeds.end());
-  std::set<std::uint64_t> sall(all.case_seeds.begin(), all.case_seeds.end());
-  ASSERT_EQ(sa.size(), 10u);
-  ASSERT_EQ(sb.size(), 10u);
-  for (auto s : sa) EXPECT_EQ(sb.count(s), 0u);
-  std::set<std::uint64_t> both = sa;
-  both.insert(sb.begin(), sb.end());
-  EXPECT_EQ(both, sall);
+  ASSERT_TRUE(all) << all;
+  ASSERT_EQ(all.case_seeds.size(), 40u);
+  std::multiset<std::uint64_t> together;
+  for (std::uint64_t s = 0; s < 3; ++s) {
+    o.shard = fibercheck::Shard{s, 3};
+    const CheckResult part = fibercheck::check([](Done d) { pool(d, false); }, o);
+    EXPECT_TRUE(part) << part;
+    EXPECT_EQ(part.cases_asked, s == 0 ? 14u : 13u);
+    EXPECT_EQ(part.cases_run, part.cases_asked);
+    for (std::size_t i = 0; i < part.case_seeds.size(); ++i)
+      EXPECT_EQ(part.case_seeds[i], all.case_seeds[s + 3 * i]) << "case " << s + 3 * i;
+    together.insert(part.case_seeds.begin(), part.case_seeds.end());
+  }
+  EXPECT_EQ(together, std::multiset<std::uint64_t>(all.case_seeds.begin(), all.case_seeds.end()))
+      << "the union is the unsharded run, and no seed runs in two shards";
 }
 
-TEST(Check, GoogleTestShardVariablesChooseTheShard) {
+// The same case in every shard: a leak found in shard 2 of 3 is the unsharded run's
+// case with the same number and the same line.
+TEST(Check, AFailingCaseIsTheSameCaseInItsShard) {
+  CheckOptions o = quick(200);
+  o.shrink = false;
+  // One call site, so one name, and so one root= in both lines.
+  auto leaky = [](const CheckOptions& opt) {
+    return fibercheck::check([](Done d) { pool(d, true); }, opt);
+  };
+  const CheckResult all = leaky(o);
+  ASSERT_FALSE(all);
+  const std::uint64_t k = all.cases_run - 1;  // its index in the sequence
+  o.shard = fibercheck::Shard{k % 3, 3};
+  const CheckResult part = leaky(o);
+  ASSERT_FALSE(part);
+  EXPECT_EQ(part.case_line, all.case_line);
+  const std::string shard = "shard " + std::to_string(k % 3 + 1) + " of 3";
+  EXPECT_NE(part.report.find("case " + std::to_string(k + 1) + " of 200, " + shard + ")"),
+            std::string::npos)
+      << part.report;
+}
+
+TEST(Check, GoogleTestShardVariablesSplitChecksOutsideATestOnly) {
   {
     EnvVar total("GTEST_TOTAL_SHARDS", "3"), index("GTEST_SHARD_INDEX", "2");
     const fibercheck::Shard s = fibercheck::shard_from_env();
     EXPECT_EQ(s.index, 2u);
     EXPECT_EQ(s.total, 3u);
-    const CheckResult r = fibercheck::check([](Done d) { pool(d, false); }, quick(2));
+    // Inside a test: GoogleTest gave this test to this shard alone; every case runs.
+    const CheckResult in_test = fibercheck::check([](Done d) { pool(d, false); }, quick(6));
+    EXPECT_EQ(in_test.shard.total, 1u);
+    EXPECT_EQ(in_test.cases_run, 6u);
+    // Outside a test: shard 3 of 3 takes cases 2 and 5 of 6.
+    OutsideATest outside;
+    const CheckResult r = fibercheck::check([](Done d) { pool(d, false); }, quick(6));
     EXPECT_EQ(r.shard.index, 2u);
+    EXPECT_EQ(r.cases_asked, 2u);
     ASSERT_EQ(r.case_seeds.size(), 2u);
-    EXPECT_EQ(r.case_seeds[1], fibercheck::case_seed(11, 2 + 3));
+    EXPECT_EQ(r.case_seeds[0], fibercheck::case_seed(11, 2));
+    EXPECT_EQ(r.case_seeds[1], fibercheck::case_seed(11, 5));
+    std::ostringstream shown;
+    shown << r;
+    EXPECT_NE(shown.str().find("shard 3 of 3"), std::string::npos) << shown.str();
   }
   {
     EnvVar total("GTEST_TOTAL_SHARDS", "2"), index("GTEST_SHARD_INDEX", "2");
@@ -231,16 +390,80 @@ TEST(Check, GoogleTestShardVariablesChooseTheShard) {
   }
 }
 
-TEST(Check, ATimeBudgetStopsTheCheckAndReportsTheCasesReached) {
+TEST(Check, ShardTextCountsFromOneAsGoogleTestPrintsIt) {
+  EXPECT_EQ(fibercheck::harness::shard_text({1, 3}), "shard 2 of 3");
+  EXPECT_EQ(fibercheck::harness::cases_in_shard(10, {0, 3}), 4u);
+  EXPECT_EQ(fibercheck::harness::cases_in_shard(10, {2, 3}), 3u);
+  EXPECT_EQ(fibercheck::harness::cases_in_shard(2, {2, 3}), 0u);
+  EnvVar rc("RC_PARAMS", "seed=99"), total("GTEST_TOTAL_SHARDS", "3"),
+      index("GTEST_SHARD_INDEX", "1");
+  testing::internal::CaptureStderr();
+  fibercheck::shard_rc_params();
+  const std::string err = testing::internal::GetCapturedStderr();
+  EXPECT_NE(err.find("fibercheck: shard 2 of 3: RapidCheck seed"), std::string::npos) << err;
+}
+
+TEST(Check, ATimeBudgetStopsTheCheckAndSaysSo) {
   CheckOptions o = quick(1000);
   o.time_budget_seconds = 1e-9;  // spent once the first case has run
+  testing::internal::CaptureStderr();
   const CheckResult r = fibercheck::check([](Done d) { pool(d, false); }, o);
+  const std::string err = testing::internal::GetCapturedStderr();
   EXPECT_TRUE(r);
   EXPECT_TRUE(r.out_of_time);
   EXPECT_EQ(r.cases_run, 1u);
-  EnvVar env("FIBERCHECK_TIME_BUDGET", "soon");
-  EXPECT_THROW((void)fibercheck::check([](Done d) { pool(d, false); }, CheckOptions{}),
-               std::invalid_argument);
+  EXPECT_EQ(r.cases_asked, 1000u);
+  const std::string line = "fibercheck: check '" + r.name +
+                           "' stopped by CheckOptions::time_budget_seconds = 1e-09 after 1 of "
+                           "1000 cases";
+  EXPECT_EQ(r.partial, line);
+  EXPECT_NE(err.find(line + "\n"), std::string::npos) << "printed even with print = false\n" << err;
+  std::ostringstream shown;
+  shown << r;
+  EXPECT_NE(shown.str().find("1 of 1000 case(s)"), std::string::npos) << shown.str();
+  // A budget that outlasts the check: not cut short, nothing said.
+  o.cases = 3;
+  o.time_budget_seconds = 3600;
+  const CheckResult whole = fibercheck::check([](Done d) { pool(d, false); }, o);
+  EXPECT_FALSE(whole.out_of_time);
+  EXPECT_TRUE(whole.partial.empty());
+}
+
+TEST(Check, TheTimeBudgetVariableTakesFractionalSecondsAndNamesItselfWhenBad) {
+  {
+    EnvVar env("FIBERCHECK_TIME_BUDGET", "0.5");
+    EXPECT_DOUBLE_EQ(fibercheck::time_budget_from_env(), 0.5);
+  }
+  {
+    EnvVar env("FIBERCHECK_TIME_BUDGET", "0.000000001");
+    const CheckResult r = fibercheck::check([](Done d) { pool(d, false); }, quick(50));
+    EXPECT_TRUE(r.out_of_time);
+    EXPECT_NE(r.partial.find("stopped by FIBERCHECK_TIME_BUDGET=0.000000001 after 1 of 50"),
+              std::string::npos)
+        << r.partial;
+  }
+  for (const char* bad : {"soon", "-1", "1e3", "3.", "0x10", " 2"}) {
+    EnvVar env("FIBERCHECK_TIME_BUDGET", bad);
+    try {
+      (void)fibercheck::check([](Done d) { pool(d, false); }, CheckOptions{});
+      ADD_FAILURE() << "accepted FIBERCHECK_TIME_BUDGET=" << bad;
+    } catch (const std::invalid_argument& e) {
+      EXPECT_NE(std::string(e.what()).find("FIBERCHECK_TIME_BUDGET='"), std::string::npos)
+          << e.what();
+    }
+  }
+}
+
+// Each check of a test has its own budget: the first cannot starve the second.
+TEST(Check, EachCheckOfATestGetsTheWholeBudget) {
+  EnvVar env("FIBERCHECK_TIME_BUDGET", "0.05");
+  CheckOptions o = quick(100000000);
+  const CheckResult first = fibercheck::check([](Done d) { pool(d, false); }, o);
+  const CheckResult second = fibercheck::check([](Done d) { pool(d, false); }, o);
+  EXPECT_TRUE(first.out_of_time);
+  EXPECT_TRUE(second.out_of_time);
+  EXPECT_GT(second.cases_run, 1u) << "the second check ran on its own budget";
+  EXPECT_EQ(second.name, "Check.EachCheckOfATestGetsTheWholeBudget#2");
 }
 
 TEST(Check, RcParamsSetTheSeedAndTheNumberOfCases) {

@@ -115,6 +115,31 @@ TEST_F(Listener, JUnitXmlRecordsEachVerdict) {
   EXPECT_NE(xml.find("failures=\"3\""), std::string::npos) << xml;
 }
 
+// The <testcase> element's attribute `attr` ("file", "line").
+std::string attribute(const std::string& element, const std::string& attr) {
+  const std::string key = " " + attr + "=\"";
+  const std::size_t at = element.find(key);
+  if (at == std::string::npos) return "";
+  const std::size_t start = at + key.size();
+  return element.substr(start, element.find('"', start) - start);
+}
+
+// The listener's failure is the test's: at the TEST's file and line (as GoogleTest
+// records them for the test case), not at a line inside fibercheck.
+TEST_F(Listener, ALeftFiberFailureIsReportedAtTheTestsOwnLine) {
+  const std::string tc = testcase(xml, "LeavesABlockedFiber");
+  const std::string file = attribute(tc, "file"), line = attribute(tc, "line");
+  ASSERT_NE(file.find("gtest_listener_helper.cpp"), std::string::npos) << tc;
+  ASSERT_FALSE(line.empty()) << tc;
+  const std::string at = file + ":" + line;
+  EXPECT_NE(tc.find("<failure message=\"" + at + "&#x0A;"), std::string::npos) << tc;
+  EXPECT_NE(
+      child.output.find(at + ": Failure\nFailed\nfibercheck: test Helper.LeavesABlockedFiber"),
+      std::string::npos)
+      << child.output;
+  EXPECT_EQ(child.output.find("gtest.cpp:"), std::string::npos) << child.output;
+}
+
 // The replay line the check printed, run in the helper: that one check, that one case.
 TEST_F(Listener, TheCheckReplayLineReplaysInTheHelper) {
   const std::size_t at = child.output.find("FIBERCHECK_REPLAY='");
@@ -125,7 +150,8 @@ TEST_F(Listener, TheCheckReplayLineReplaysInTheHelper) {
   const Child r = run_helper("--gtest_filter=Helper.CheckAssertionReportsTheLeak");
   unsetenv("FIBERCHECK_REPLAY");
   EXPECT_EQ(r.status, 1) << r.output;
-  EXPECT_NE(r.output.find("fibercheck: replay of check 'Helper.CheckAssertionReportsTheLeak:"),
+  EXPECT_NE(r.output.find("fibercheck: replay of check 'Helper.CheckAssertionReportsTheLeak' (at "
+                          "tests/gtest_listener_helper.cpp:"),
             std::string::npos)
       << r.output;
   EXPECT_NE(r.output.find("trace:\n"), std::string::npos) << r.output;

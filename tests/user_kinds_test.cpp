@@ -6,6 +6,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -161,6 +162,55 @@ TEST(UserKinds, ALeakyKindIsCaughtShrunkAndReplayedInThisBinary) {
   std::string out;
   EXPECT_EQ(cli({"replay", r.case_line}, &out), 1) << out;
   EXPECT_NE(out.find("verdict: leak"), std::string::npos) << out;
+}
+
+// A root case line (root=) is another check's: check_kind skips it, and fails only
+// on a line that is no case line at all.
+TEST(UserKinds, ACheckKindSkipsARootChecksLine) {
+  fibercheck::CheckOptions o;
+  o.cases = 10;
+  {
+    EnvVar env("FIBERCHECK_REPLAY",
+               "fibercheck-case v1 strategy=random seed=1 cancel=3 max-steps=100 root=Pool.Ends");
+    const fibercheck::CheckResult r = check_kind("batcher", o);
+    EXPECT_TRUE(r) << r.report;
+    EXPECT_TRUE(r.skipped);
+    EXPECT_EQ(r.cases_run, 0u);
+  }
+  {
+    EnvVar env("FIBERCHECK_REPLAY", "fibercheck-case v1 strategy=sideways topology=fc1 sink");
+    const fibercheck::CheckResult r = check_kind("batcher", o);
+    EXPECT_FALSE(r);
+    EXPECT_NE(r.report.find("FIBERCHECK_REPLAY: "), std::string::npos) << r.report;
+  }
+}
+
+// check_kind() calls are named like check() calls, and counted among a test's checks.
+TEST(UserKinds, KindChecksAreNamedAfterTheTestAmongItsChecks) {
+  fibercheck::CheckOptions o;
+  o.cases = 4;
+  const fibercheck::CheckResult kind = check_kind("batcher", o);
+  const fibercheck::CheckResult root = fibercheck::check([](fibercheck::Done) {}, o);
+  EXPECT_EQ(kind.name, "UserKinds.KindChecksAreNamedAfterTheTestAmongItsChecks");
+  EXPECT_EQ(root.name, "UserKinds.KindChecksAreNamedAfterTheTestAmongItsChecks#2");
+  EXPECT_NE(kind.site.find("user_kinds_test.cpp:"), std::string::npos) << kind.site;
+}
+
+// One sequence split across 3 shards: together exactly the unsharded cases.
+TEST(UserKinds, ShardsSplitAKindChecksCases) {
+  fibercheck::CheckOptions o;
+  o.cases = 12;
+  o.seed = 5;
+  auto run = [](const fibercheck::CheckOptions& opt) { return check_kind("batcher", opt); };
+  const fibercheck::CheckResult all = run(o);
+  std::multiset<std::uint64_t> together;
+  for (std::uint64_t s = 0; s < 3; ++s) {
+    o.shard = fibercheck::Shard{s, 3};
+    const fibercheck::CheckResult part = run(o);
+    EXPECT_EQ(part.cases_run, 4u);
+    together.insert(part.case_seeds.begin(), part.case_seeds.end());
+  }
+  EXPECT_EQ(together, std::multiset<std::uint64_t>(all.case_seeds.begin(), all.case_seeds.end()));
 }
 
 TEST(UserKinds, TheRunCommandChecksTreesWithThem) {

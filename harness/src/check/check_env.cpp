@@ -3,9 +3,11 @@
 #include <cstdio>
 #include <cstdlib>
 #include <random>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 
+#include "check/check_plan.hpp"
 #include "fibercheck/harness/check.hpp"
 #include "fibercheck/sched/rng.hpp"
 #include "util/numbers.hpp"
@@ -66,6 +68,7 @@ std::vector<std::pair<std::string, std::string>> rc_pairs(const std::string& s) 
 }
 
 detail::TestNameFn g_test_name = nullptr;
+detail::CheckObserverFn g_check_observer = nullptr;
 
 }  // namespace
 
@@ -93,14 +96,13 @@ std::uint64_t case_seed(std::uint64_t base_seed, std::uint64_t index) noexcept {
 double time_budget_from_env() {
   const char* v = std::getenv("FIBERCHECK_TIME_BUDGET");
   if (v == nullptr || *v == '\0') return 0;
-  char* end = nullptr;
-  errno = 0;
-  const double t = std::strtod(v, &end);
-  if (errno == ERANGE || *end != '\0' || !(t >= 0))
+  const numbers::Seconds t = numbers::parse_seconds(v);
+  if (!t.ok)
     throw std::invalid_argument(std::string("FIBERCHECK_TIME_BUDGET='") +
                                 std::string(v).substr(0, 40) +
-                                "' is not a number of seconds (say FIBERCHECK_TIME_BUDGET=30)");
-  return t;
+                                "' is not a number of seconds (say FIBERCHECK_TIME_BUDGET=30 or "
+                                "FIBERCHECK_TIME_BUDGET=0.5)");
+  return t.value;
 }
 
 RcParams rc_params_from_env() {
@@ -133,10 +135,9 @@ void shard_rc_params() {
   if (!seed) seed = (std::uint64_t{std::random_device{}()} << 32) | std::random_device{}();
   const std::uint64_t mixed = case_seed(*seed, shard.index);
   const std::string params = kept + (kept.empty() ? "" : " ") + "seed=" + std::to_string(mixed);
-  std::fprintf(
-      stderr, "fibercheck: shard %llu of %llu: RapidCheck seed %llu (from base seed %llu)\n",
-      static_cast<unsigned long long>(shard.index), static_cast<unsigned long long>(shard.total),
-      static_cast<unsigned long long>(mixed), static_cast<unsigned long long>(*seed));
+  std::fprintf(stderr, "fibercheck: %s: RapidCheck seed %llu (from base seed %llu)\n",
+               harness::shard_text(shard).c_str(), static_cast<unsigned long long>(mixed),
+               static_cast<unsigned long long>(*seed));
   setenv("RC_PARAMS", params.c_str(), 1);
 }
 
@@ -146,6 +147,78 @@ void set_test_name_provider(TestNameFn fn) noexcept { g_test_name = fn; }
 
 std::string current_test_name() { return g_test_name ? g_test_name() : std::string(); }
 
+void set_check_observer(CheckObserverFn fn) noexcept { g_check_observer = fn; }
+
 }  // namespace detail
+
+namespace harness {
+
+Shard shard_for(const CheckOptions& opt, const std::string& test) {
+  const Shard s = opt.shard ? *opt.shard : test.empty() ? shard_from_env() : Shard{};
+  if (s.total == 0 || s.index >= s.total)
+    throw std::invalid_argument("fibercheck: CheckOptions::shard index " + std::to_string(s.index) +
+                                " must be below its total " + std::to_string(s.total) +
+                                " (the index counts from 0, as GTEST_SHARD_INDEX does)");
+  return s;
+}
+
+std::string shard_text(Shard s) {
+  std::string t = "shard ";
+  t += std::to_string(s.index + 1);
+  t += " of ";
+  t += std::to_string(s.total);
+  return t;
+}
+
+std::uint64_t cases_in_shard(std::uint64_t cases, Shard s) noexcept {
+  if (s.total == 0 || s.index >= cases) return 0;
+  return (cases - s.index - 1) / s.total + 1;
+}
+
+Budget::Budget(const CheckOptions& opt) {
+  if (opt.time_budget_seconds > 0) {
+    seconds_ = opt.time_budget_seconds;
+    std::ostringstream os;
+    os << "CheckOptions::time_budget_seconds = " << seconds_;
+    source_ = os.str();
+    return;
+  }
+  seconds_ = time_budget_from_env();
+  if (seconds_ > 0) {
+    source_ = "FIBERCHECK_TIME_BUDGET=";
+    source_ += std::getenv("FIBERCHECK_TIME_BUDGET");
+  }
+}
+
+bool Budget::spent() const {
+  return seconds_ > 0 &&
+         std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count() >
+             seconds_;
+}
+
+std::string partial_line(const CheckResult& r, const Budget& b) {
+  std::string s = "fibercheck: check '";
+  s += r.name;
+  s += "' stopped by ";
+  s += b.source();
+  s += " after ";
+  s += std::to_string(r.cases_run);
+  s += " of ";
+  s += std::to_string(r.cases_asked);
+  s += " cases";
+  if (r.shard.total > 1) {
+    s += " (";
+    s += shard_text(r.shard);
+    s += ")";
+  }
+  return s;
+}
+
+void finish_check(const CheckResult& r) {
+  if (!r.partial.empty()) std::fprintf(stderr, "%s\n", r.partial.c_str());
+  if (g_check_observer) g_check_observer(r);
+}
+
+}  // namespace harness
 
 }  // namespace fibercheck

@@ -93,10 +93,12 @@ void LeakListener::OnTestEnd(const ::testing::TestInfo& info) {
   if (fresh.empty()) return;
   // Called while the test is still the current one, before the printer's
   // OnTestEnd (end events run in reverse order): the failure is the test's.
-  ADD_FAILURE() << "fibercheck: test " << info.test_suite_name() << "." << info.name()
-                << " left fibers running: " << describe_leaks(fresh)
-                << "(ignore fibers meant to outlive a test with fibercheck::gtest::ignore_name, "
-                   "ignore_path_prefix or ignore_site)";
+  // At the TEST's own line, not this one: the failure belongs to the test.
+  ADD_FAILURE_AT(info.file(), info.line())
+      << "fibercheck: test " << info.test_suite_name() << "." << info.name()
+      << " left fibers running: " << describe_leaks(fresh)
+      << "(ignore fibers meant to outlive a test with fibercheck::gtest::ignore_name, "
+         "ignore_path_prefix or ignore_site)";
 }
 
 void install_leak_listener(VerifyOptions opt) {

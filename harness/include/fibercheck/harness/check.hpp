@@ -13,10 +13,12 @@
 //
 // Replay runs inside your own test binary (the root lives there, not in the
 // `fibercheck` tool): the report's last line is
-//   FIBERCHECK_REPLAY='fibercheck-case v1 ... root=Crawler.EveryWorker...:12' ./my_tests
-//   --gtest_filter=...
+//   FIBERCHECK_REPLAY='fibercheck-case v1 ... root=Crawler.EveryWorkerEnds' ./my_tests
+//   --gtest_filter=Crawler.EveryWorkerEnds
 // With FIBERCHECK_REPLAY set, the check it names runs only that case, with the
 // event log, and prints the verdict, the report and the trace; other checks skip.
+// A line that no check of the process takes fails the process: at exit (or, under
+// GoogleTest, as a failure after the tests) it lists the checks the process reached.
 //
 // Code blocked in fibercheck's primitives is unwound after each case; code blocked
 // on a plain boost::fibers primitive cannot be (Boost.Fiber has no way to interrupt
@@ -24,10 +26,14 @@
 // it (Outcome::unreclaimed), does not shrink it, and parks that case's thread.
 //
 // Environment (CI use): RC_PARAMS `seed=` and `max_success=` set the base seed and
-// the number of cases when CheckOptions leaves them unset; GTEST_TOTAL_SHARDS and
-// GTEST_SHARD_INDEX make shard s take cases s, s+N, s+2N... of the sequence the
-// base seed defines, so shards explore disjoint seeds; FIBERCHECK_TIME_BUDGET=T
-// (seconds) stops a check after T seconds and reports the cases reached.
+// the number of cases when CheckOptions leaves them unset. Outside a GoogleTest test,
+// GTEST_TOTAL_SHARDS=N and GTEST_SHARD_INDEX=s split the sequence: shard s (printed
+// "shard s+1 of N", as GoogleTest prints it) runs the cases k with k mod N = s, so N
+// processes together run exactly the cases one would. Inside a test they do not:
+// GoogleTest runs each test in one shard only, and its check runs every case there.
+// FIBERCHECK_TIME_BUDGET=T (seconds, "30" or "0.5") gives each check T seconds; a
+// check cut short says so (CheckResult::partial, printed, and with gtest.hpp a
+// `fibercheck_partial` property of the test in --gtest_output=xml).
 #pragma once
 
 #include <cstdint>
@@ -44,7 +50,9 @@
 
 namespace fibercheck {
 
-// Which part of an infinite case sequence this process runs.
+// Which part of a check's case sequence this process runs: case k belongs to shard
+// k mod total. `index` counts from 0, as GTEST_SHARD_INDEX does; text numbers shards
+// from 1, as GoogleTest prints them ("shard 2 of 3" is index 1).
 struct Shard {
   std::uint64_t index = 0;
   std::uint64_t total = 1;
@@ -66,8 +74,8 @@ using Explorer = std::function<std::optional<FoundCase>(const std::function<void
 [[nodiscard]] Explorer dfs_explorer(sched::ExploreOptions options = {});
 
 struct CheckOptions {
-  // Cases to run. Unset: RC_PARAMS max_success, else 500 (a case of a small
-  // root takes tens of microseconds).
+  // Cases in the sequence (all shards together). Unset: RC_PARAMS max_success, else
+  // 500 (a case of a small root takes tens of microseconds).
   std::optional<std::uint64_t> cases;
   // Base seed of the case sequence. Unset: RC_PARAMS seed, else 1.
   std::optional<std::uint64_t> seed;
@@ -88,15 +96,24 @@ struct CheckOptions {
   // running this many fair steps later have leaked (RunOptions::leak_window_steps):
   // a loop nobody stops is reported in milliseconds, not at max_steps. 0: off.
   std::uint64_t leak_window_steps = 5000;
-  double time_budget_seconds = 0;  // 0: FIBERCHECK_TIME_BUDGET, else none
+  // Seconds this check may take (each check its own budget, so none starves
+  // another); past it, the check stops before its next case, sets out_of_time and
+  // says so (CheckResult::partial). 0: FIBERCHECK_TIME_BUDGET, else none.
+  double time_budget_seconds = 0;
   bool shrink = true;
-  // Print a failure's report to stderr; inside a GoogleTest test (gtest.hpp
-  // included) it is left to the assertion message (gtest::passed).
+  // Print a failure's report to stderr (inside a GoogleTest test, with gtest.hpp
+  // included, it is left to the assertion message: gtest::passed), and the line
+  // saying the time budget cut the check short (always).
   bool print = true;
-  // Unset: GTEST_TOTAL_SHARDS / GTEST_SHARD_INDEX, else the whole sequence.
+  // Unset: outside a GoogleTest test GTEST_TOTAL_SHARDS / GTEST_SHARD_INDEX, else
+  // the whole sequence.
   std::optional<Shard> shard;
-  // What replay lines call this check. Default: "<Suite.Test>:<line>" inside a
-  // GoogleTest test (with <fibercheck/harness/gtest.hpp> included), else "<file>:<line>".
+  // What replay lines call this check. Default, with no line number so that edits
+  // elsewhere keep it: inside a GoogleTest test (with <fibercheck/harness/gtest.hpp>
+  // included) "Suite.Test" for the first check call site the test reaches,
+  // "Suite.Test#2" for the second, ...; outside a test "<file>:<function>" with the
+  // same ordinal among that function's call sites. Call sites, not calls, are
+  // counted: a check in a loop or a RapidCheck property keeps one name.
   std::string name;
   std::size_t stack_size = 64 * 1024;
 };
@@ -104,10 +121,15 @@ struct CheckOptions {
 struct CheckResult {
   bool ok = true;
   std::string name;
-  std::uint64_t seed = 0;       // the base seed used
-  Shard shard;                  // the shard used
-  std::uint64_t cases_run = 0;  // cases reached (all of them unless out of time or failed)
-  bool out_of_time = false;
+  std::string site;               // "file:line" of the call: a hint beside the name
+  std::uint64_t seed = 0;         // the base seed used
+  Shard shard;                    // the shard used
+  std::uint64_t cases_asked = 0;  // this shard's cases of the sequence
+  std::uint64_t cases_run = 0;    // cases reached (all asked unless out of time or failed)
+  bool out_of_time = false;       // the time budget stopped it before cases_asked
+  // When out_of_time: "fibercheck: check 'X' stopped by FIBERCHECK_TIME_BUDGET=2
+  // after 123 of 500 cases".
+  std::string partial;
   bool replayed = false;                  // FIBERCHECK_REPLAY named this check
   bool skipped = false;                   // FIBERCHECK_REPLAY named another check
   std::vector<std::uint64_t> case_seeds;  // schedule seed of each case run, in order
@@ -119,8 +141,8 @@ struct CheckResult {
   explicit operator bool() const noexcept { return ok; }
 };
 
-// "ok: check ... 500 case(s)" or the failure report: what RC_ASSERT(result) and
-// EXPECT_TRUE(result) << result show.
+// "ok: check ... 500 case(s)" (with "of N" when cut short) or the failure report: what
+// RC_ASSERT(result) and EXPECT_TRUE(result) << result show.
 std::ostream& operator<<(std::ostream& os, const CheckResult& r);
 
 // Runs the check. Never throws for a failing check: the result says so. Throws
@@ -138,16 +160,17 @@ std::ostream& operator<<(std::ostream& os, const CheckResult& r);
 [[nodiscard]] CheckResult check(const std::function<void()>& root, const CheckOptions& options = {},
                                 source_location site = source_location::current());
 
-// The shard GTEST_TOTAL_SHARDS / GTEST_SHARD_INDEX describe ({0, 1} when unset).
+// The shard GTEST_TOTAL_SHARDS / GTEST_SHARD_INDEX describe ({0, 1} when unset):
+// GTEST_SHARD_INDEX counts from 0, and so does Shard::index.
 // Throws std::invalid_argument naming the variable when either is malformed.
 [[nodiscard]] Shard shard_from_env();
 
 // The schedule seed of case `index` of the sequence `base_seed` defines. Shard s
-// of N runs the indices s, s+N, s+2N...
+// of N runs the indices s, s+N, s+2N... below the number of cases.
 [[nodiscard]] std::uint64_t case_seed(std::uint64_t base_seed, std::uint64_t index) noexcept;
 
-// FIBERCHECK_TIME_BUDGET in seconds (0 when unset). Throws std::invalid_argument
-// when it is not a non-negative number.
+// FIBERCHECK_TIME_BUDGET in seconds (0 when unset): "30", "0.5". Throws
+// std::invalid_argument naming the variable when it is anything else.
 [[nodiscard]] double time_budget_from_env();
 
 // RC_PARAMS, as far as check() reads it.
@@ -168,6 +191,20 @@ namespace detail {
 using TestNameFn = std::string (*)();
 void set_test_name_provider(TestNameFn fn) noexcept;
 [[nodiscard]] std::string current_test_name();
+// Called with every check()'s and check_kind()'s result (gtest.hpp records a
+// partial check in the test's XML).
+using CheckObserverFn = void (*)(const CheckResult&);
+void set_check_observer(CheckObserverFn fn) noexcept;
+// FIBERCHECK_REPLAY bookkeeping, for gtest.hpp: what to say when the line is set and
+// no check took it (nullopt otherwise); that it was said another way (a failed
+// test), so the exit check stays quiet; the exit check itself (registered once: at
+// exit, an unmatched line is printed and the process ends with status 1); and a
+// likely cause to add to the message.
+[[nodiscard]] std::optional<std::string> unmatched_replay_message();
+void settle_replay();
+void arm_replay_exit_check();
+using ReplayHintFn = std::string (*)();
+void set_replay_hint(ReplayHintFn fn) noexcept;
 }  // namespace detail
 
 }  // namespace fibercheck

@@ -5,7 +5,9 @@
 // without cancellation (every 4th case, for finite kinds) the tree must complete
 // and every value sent must be received exactly once. A failure is shrunk (the
 // tree, then the schedule) and reported with its case line, which replays in this
-// binary with FIBERCHECK_REPLAY='<line>' (or through cli_main's `replay`).
+// binary with FIBERCHECK_REPLAY='<line>' (or through cli_main's `replay`): every
+// check_kind() of a kind the line's tree uses replays it; check() calls skip it, as
+// check_kind() calls skip check()'s root= lines.
 //
 //   TEST(MyKinds, BatcherEndsWhenDoneCloses) {
 //     EXPECT_TRUE(fibercheck::gtest::passed(fibercheck::harness::check_kind("batcher")));
@@ -17,9 +19,11 @@
 
 namespace fibercheck::harness {
 
-// CheckOptions as for check(); `max_nodes` bounds the trees. Throws
+// CheckOptions as for check(), names too: a check_kind() call counts among the
+// test's check call sites ("Suite.Test#2"). `max_nodes` bounds the trees. Throws
 // std::invalid_argument if no kind is named `kind`.
 [[nodiscard]] CheckResult check_kind(const std::string& kind, const CheckOptions& options = {},
-                                     std::size_t max_nodes = 12);
+                                     std::size_t max_nodes = 12,
+                                     source_location site = source_location::current());
 
 }  // namespace fibercheck::harness

@@ -14,10 +14,10 @@
 //   ::testing::InitGoogleTest(&argc, argv);
 //   return fibercheck::gtest::verify_test_main({.ignore =
 //   {fibercheck::gtest::ignore_name("metrics")}});
-// Every test that leaves a fiber fails with the census of what it left (each fiber
-// is reported once, by the test that started it). A fiber left at exit would hang the
-// process (Boost.Fiber's scheduler waits for a blocked fiber forever when its thread
-// exits), so verify_test_main ends it with _Exit after the results (and
+// Every test that leaves a fiber fails, at the test's own file and line, with the
+// census of what it left (each fiber is reported once, by the test that started it). A fiber left
+// at exit would hang the process (Boost.Fiber's scheduler waits for a blocked fiber forever when
+// its thread exits), so verify_test_main ends it with _Exit after the results (and
 // --gtest_output files) are written.
 //
 // Only the calling thread's fibers are seen: fibers fibercheck starts (Scope, go)
@@ -28,6 +28,8 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cstdlib>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -94,9 +96,84 @@ inline std::string current_test() {
   const ::testing::TestInfo* t = ::testing::UnitTest::GetInstance()->current_test_info();
   return t ? std::string(t->test_suite_name()) + "." + t->name() : std::string();
 }
-// Names checks after the test that runs them (check.hpp CheckOptions::name).
-inline const bool kTestNameHook =
-    (::fibercheck::detail::set_test_name_provider(&current_test), true);
+// The likely cause of an unmatched replay line that the filter gives.
+inline std::string replay_hint() {
+  const std::string filter = GTEST_FLAG_GET(filter);
+  if (filter.empty() || filter == "*") return {};
+  const int selected = ::testing::UnitTest::GetInstance()->test_to_run_count();
+  std::string s = "--gtest_filter=";
+  s += filter;
+  if (selected == 0) {
+    s += " selected no test of this binary: the filter is the likely cause (the replay "
+         "command as printed filters for the test that ran the check)";
+  } else {
+    s += " selected ";
+    s += std::to_string(selected);
+    s += " test(s), and none of them reached that check: if it is in another test, the "
+         "filter is the likely cause (the replay command as printed filters for the test "
+         "that ran the check)";
+  }
+  return s;
+}
+
+// After the tests: a replay line no check took fails the run, in its output and XML.
+class ReplayEnvironment : public ::testing::Environment {
+ public:
+  void TearDown() override {
+    const std::optional<std::string> msg = ::fibercheck::detail::unmatched_replay_message();
+    if (!msg) return;
+    ::fibercheck::detail::settle_replay();
+    GTEST_MESSAGE_AT_(nullptr, -1, msg->c_str(), ::testing::TestPartResult::kNonFatalFailure);
+  }
+};
+
+// The current test's checks cut short by their time budget, as one property value.
+inline std::string& partial_checks() {
+  static std::string value;
+  return value;
+}
+
+inline void observe_check(const CheckResult& r) {
+  if (r.partial.empty()) return;
+  if (::testing::UnitTest::GetInstance()->current_test_info() == nullptr) return;
+  std::string& v = partial_checks();
+  if (!v.empty()) v += "; ";
+  v += r.partial.substr(r.partial.rfind("fibercheck: ", 0) == 0 ? 12 : 0);
+  ::testing::Test::RecordProperty("fibercheck_partial", v);
+}
+
+class CheckHooksListener : public ::testing::EmptyTestEventListener {
+ public:
+  // Armed once tests are about to run (not for `./my_tests kinds` or
+  // --gtest_list_tests): catches a replay line when no test runs at all, where the
+  // environment's TearDown is never called.
+  void OnTestProgramStart(const ::testing::UnitTest&) override {
+    if (const char* line = std::getenv("FIBERCHECK_REPLAY"); line && *line)
+      ::fibercheck::detail::arm_replay_exit_check();
+  }
+  void OnTestStart(const ::testing::TestInfo&) override { partial_checks().clear(); }
+};
+
+// Installs, once, what including this header brings to every check of the binary:
+// checks named after the test that runs them (check.hpp CheckOptions::name); a
+// FIBERCHECK_REPLAY line that no check took fails the run (a failure after the
+// tests, or, when no test ran, the exit status) listing the checks reached and the
+// --gtest_filter as a likely cause; a check cut short by its time budget recorded
+// as the test's `fibercheck_partial` property (in --gtest_output=xml). Inline, so a
+// binary that includes this header for FIBERCHECK_EXPECT_NO_LEAK alone needs no
+// more than fibercheck::harness.
+inline bool install_check_hooks() {
+  static const bool installed = [] {
+    ::fibercheck::detail::set_test_name_provider(&current_test);
+    ::fibercheck::detail::set_check_observer(&observe_check);
+    ::fibercheck::detail::set_replay_hint(&replay_hint);
+    ::testing::AddGlobalTestEnvironment(new ReplayEnvironment);
+    ::testing::UnitTest::GetInstance()->listeners().Append(new CheckHooksListener);
+    return true;
+  }();
+  return installed;
+}
+inline const bool kCheckHooks = install_check_hooks();
 }  // namespace detail
 
 }  // namespace fibercheck::gtest
