@@ -1,4 +1,5 @@
-// The environment check() reads: sharding, RC_PARAMS, and the test-name hook.
+// The environment check() reads: sharding (FIBERCHECK_SHARD and GoogleTest's variables),
+// RC_PARAMS, FIBERCHECK_TIME_BUDGET, and the test-name hook.
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -11,6 +12,7 @@
 #include "fibercheck/harness/check.hpp"
 #include "fibercheck/sched/rng.hpp"
 #include "util/numbers.hpp"
+#include "util/shard_spec.hpp"
 
 namespace fibercheck {
 
@@ -87,6 +89,60 @@ Shard shard_from_env() {
   return {*index, *total};
 }
 
+namespace {
+
+// Why FIBERCHECK_SHARD='value' was turned away, and how to write it.
+std::string fibercheck_shard_problem(const std::string& value, const shard_spec::Spec& spec) {
+  const std::string shown = "FIBERCHECK_SHARD='" + value.substr(0, 40) + "'";
+  const std::string n = std::to_string(spec.total);
+  std::string why;
+  switch (spec.problem) {
+    case shard_spec::Problem::none:
+      return {};
+    case shard_spec::Problem::no_slash:
+    case shard_spec::Problem::not_a_number:
+      why = " is not I/N";
+      break;
+    case shard_spec::Problem::total_out_of_range:
+      why = " asks for ";
+      why += n;
+      why += " shards; N is 1 to ";
+      why += std::to_string(shard_spec::kMaxShards);
+      break;
+    case shard_spec::Problem::index_zero:
+      why = ": shards count from 1, as GoogleTest prints them; the first of ";
+      why += n;
+      why += " is FIBERCHECK_SHARD=1/";
+      why += n;
+      break;
+    case shard_spec::Problem::index_above_total:
+      why = ": there is no shard ";
+      why += std::to_string(spec.number);
+      why += " of ";
+      why += n;
+      why += "; I is 1 to ";
+      why += n;
+      break;
+  }
+  std::string message = shown;
+  message += why;
+  message +=
+      " (write FIBERCHECK_SHARD=I/N, this process's shard I of N counting from 1, e.g. "
+      "FIBERCHECK_SHARD=2/3 for the second of 3; unset it to run every case)";
+  return message;
+}
+
+}  // namespace
+
+std::optional<Shard> shard_from_fibercheck_env() {
+  const char* v = std::getenv("FIBERCHECK_SHARD");
+  if (v == nullptr || *v == '\0') return std::nullopt;
+  const std::string value(v);
+  const shard_spec::Spec spec = shard_spec::parse(value);
+  if (!spec.ok()) throw std::invalid_argument(fibercheck_shard_problem(value, spec));
+  return Shard{spec.index(), spec.total};
+}
+
 std::uint64_t case_seed(std::uint64_t base_seed, std::uint64_t index) noexcept {
   // SplitMix64's output is a bijection of its state, and the state steps by an odd
   // constant, so distinct indices give distinct seeds: shards never share one.
@@ -153,8 +209,20 @@ void set_check_observer(CheckObserverFn fn) noexcept { g_check_observer = fn; }
 
 namespace harness {
 
+namespace {
+
+// CheckOptions::shard, else FIBERCHECK_SHARD (in any context), else, outside a
+// GoogleTest test, GTEST_TOTAL_SHARDS / GTEST_SHARD_INDEX; else the whole sequence.
+Shard chosen_shard(const CheckOptions& opt, const std::string& test) {
+  if (opt.shard) return *opt.shard;
+  if (const std::optional<Shard> s = shard_from_fibercheck_env()) return *s;
+  return test.empty() ? shard_from_env() : Shard{};
+}
+
+}  // namespace
+
 Shard shard_for(const CheckOptions& opt, const std::string& test) {
-  const Shard s = opt.shard ? *opt.shard : test.empty() ? shard_from_env() : Shard{};
+  const Shard s = chosen_shard(opt, test);
   if (s.total == 0 || s.index >= s.total)
     throw std::invalid_argument("fibercheck: CheckOptions::shard index " + std::to_string(s.index) +
                                 " must be below its total " + std::to_string(s.total) +

@@ -10,10 +10,11 @@
 
 namespace fibercheck::harness {
 
-// The shard a check runs: CheckOptions::shard, else GTEST_TOTAL_SHARDS /
-// GTEST_SHARD_INDEX outside a GoogleTest test. Inside a test the whole sequence:
-// GoogleTest runs each test in one shard only, so splitting its cases again would
-// leave the other shards' share unrun. Throws std::invalid_argument on a bad shard.
+// The shard a check runs: CheckOptions::shard, else FIBERCHECK_SHARD (anywhere),
+// else GTEST_TOTAL_SHARDS / GTEST_SHARD_INDEX outside a GoogleTest test. Inside a
+// test GoogleTest's variables leave the whole sequence: GoogleTest runs each test in
+// one shard only, so splitting its cases again would leave the other shards' share
+// unrun. Throws std::invalid_argument on a bad shard.
 [[nodiscard]] Shard shard_for(const CheckOptions& opt, const std::string& test);
 
 // "shard 2 of 3" for Shard{1, 3}: numbered from 1, as GoogleTest prints it.

@@ -8,21 +8,13 @@
 
 #include "cli/text.hpp"
 #include "util/numbers.hpp"
+#include "util/shard_spec.hpp"
 
 namespace fibercheck::cli {
 
 namespace {
 
-constexpr std::uint64_t kMaxShards = 1'000'000;
-
-std::uint64_t shard_number(std::string_view part, const std::string& value) {
-  const numbers::Whole w = numbers::parse_whole(part);
-  if (!w.ok())
-    throw UsageError(cat("option --shard: '", shown(value),
-                         "' is not I/N; write the shard and the number of shards as whole "
-                         "numbers, e.g. 2/3 for the second of 3"));
-  return w.value;
-}
+constexpr std::uint64_t kMaxShards = shard_spec::kMaxShards;
 
 // The variable's whole number, or nothing when it is unset or empty.
 std::optional<std::uint64_t> env_whole(const char* var) {
@@ -45,25 +37,32 @@ std::string Shard::described() const {
 }
 
 Shard parse_shard_option(const std::string& value) {
-  const std::size_t slash = value.find('/');
-  if (slash == std::string::npos)
-    throw UsageError(cat("option --shard: '", shown(value),
-                         "' is not I/N; expected e.g. 2/3 for the second of 3 shards"));
-  const std::uint64_t i = shard_number(std::string_view(value).substr(0, slash), value);
-  const std::uint64_t n = shard_number(std::string_view(value).substr(slash + 1), value);
-  if (n == 0 || n > kMaxShards)
-    throw UsageError(cat("option --shard: ", shown(value), " asks for ", num(n),
-                         " shards; expected 1 to ", num(kMaxShards)));
-  if (i == 0)
-    throw UsageError(cat("option --shard: ", shown(value),
-                         ": shards count from 1, as GoogleTest prints them (shard 1 of ", num(n),
-                         " to shard ", num(n), " of ", num(n), "); write 1/", num(n),
-                         " for the first"));
-  if (i > n)
-    throw UsageError(cat("option --shard: ", shown(value), ": there is no shard ", num(i), " of ",
-                         num(n), "; expected 1/", num(n), " to ", num(n), "/", num(n)));
+  const shard_spec::Spec spec = shard_spec::parse(value);
+  const std::uint64_t i = spec.number, n = spec.total;
+  switch (spec.problem) {
+    case shard_spec::Problem::none:
+      break;
+    case shard_spec::Problem::no_slash:
+      throw UsageError(cat("option --shard: '", shown(value),
+                           "' is not I/N; expected e.g. 2/3 for the second of 3 shards"));
+    case shard_spec::Problem::not_a_number:
+      throw UsageError(cat("option --shard: '", shown(value),
+                           "' is not I/N; write the shard and the number of shards as whole "
+                           "numbers, e.g. 2/3 for the second of 3"));
+    case shard_spec::Problem::total_out_of_range:
+      throw UsageError(cat("option --shard: ", shown(value), " asks for ", num(n),
+                           " shards; expected 1 to ", num(kMaxShards)));
+    case shard_spec::Problem::index_zero:
+      throw UsageError(cat("option --shard: ", shown(value),
+                           ": shards count from 1, as GoogleTest prints them (shard 1 of ", num(n),
+                           " to shard ", num(n), " of ", num(n), "); write 1/", num(n),
+                           " for the first"));
+    case shard_spec::Problem::index_above_total:
+      throw UsageError(cat("option --shard: ", shown(value), ": there is no shard ", num(i), " of ",
+                           num(n), "; expected 1/", num(n), " to ", num(n), "/", num(n)));
+  }
   Shard s;
-  s.index = i - 1;
+  s.index = spec.index();
   s.total = n;
   s.origin = cat("--shard ", value);
   return s;

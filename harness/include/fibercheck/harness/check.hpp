@@ -26,11 +26,17 @@
 // it (Outcome::unreclaimed), does not shrink it, and parks that case's thread.
 //
 // Environment (CI use): RC_PARAMS `seed=` and `max_success=` set the base seed and
-// the number of cases when CheckOptions leaves them unset. Outside a GoogleTest test,
-// GTEST_TOTAL_SHARDS=N and GTEST_SHARD_INDEX=s split the sequence: shard s (printed
-// "shard s+1 of N", as GoogleTest prints it) runs the cases k with k mod N = s, so N
-// processes together run exactly the cases one would. Inside a test they do not:
-// GoogleTest runs each test in one shard only, and its check runs every case there.
+// the number of cases when CheckOptions leaves them unset. FIBERCHECK_SHARD=I/N
+// ("2/3": shard 2 of 3, counting from 1 as GoogleTest prints shards) splits every
+// check's sequence, inside GoogleTest tests too: shard I runs the cases k with
+// k mod N = I-1, so N processes together run exactly the cases one would. To split
+// big checks across N CI machines, run the same test binary on each with
+// FIBERCHECK_SHARD=i/N and without GoogleTest sharding: every test runs everywhere,
+// each check its 1/N of the cases. Outside a GoogleTest test, GTEST_TOTAL_SHARDS=N
+// and GTEST_SHARD_INDEX=s (counting from 0) split the sequence the same way, as
+// shard s+1 of N; inside a test they do not: GoogleTest runs each test in one shard
+// only, and its check runs every case there. CheckOptions::shard wins over
+// FIBERCHECK_SHARD, which wins over the GTEST_* variables.
 // FIBERCHECK_TIME_BUDGET=T (seconds, "30" or "0.5") gives each check T seconds; a
 // check cut short says so (CheckResult::partial, printed, and with gtest.hpp a
 // `fibercheck_partial` property of the test in --gtest_output=xml).
@@ -105,8 +111,8 @@ struct CheckOptions {
   // included, it is left to the assertion message: gtest::passed), and the line
   // saying the time budget cut the check short (always).
   bool print = true;
-  // Unset: outside a GoogleTest test GTEST_TOTAL_SHARDS / GTEST_SHARD_INDEX, else
-  // the whole sequence.
+  // Unset: FIBERCHECK_SHARD, else outside a GoogleTest test GTEST_TOTAL_SHARDS /
+  // GTEST_SHARD_INDEX, else the whole sequence. Set, it wins over both.
   std::optional<Shard> shard;
   // What replay lines call this check. Default, with no line number so that edits
   // elsewhere keep it: inside a GoogleTest test (with <fibercheck/harness/gtest.hpp>
@@ -164,6 +170,11 @@ std::ostream& operator<<(std::ostream& os, const CheckResult& r);
 // GTEST_SHARD_INDEX counts from 0, and so does Shard::index.
 // Throws std::invalid_argument naming the variable when either is malformed.
 [[nodiscard]] Shard shard_from_env();
+
+// The shard FIBERCHECK_SHARD=I/N describes (I counts from 1: "2/3" is Shard{1, 3}),
+// or nothing when it is unset or empty. Throws std::invalid_argument naming the
+// variable and how to write it for anything but 1 <= I <= N ("3", "0/3", "4/3").
+[[nodiscard]] std::optional<Shard> shard_from_fibercheck_env();
 
 // The schedule seed of case `index` of the sequence `base_seed` defines. Shard s
 // of N runs the indices s, s+N, s+2N... below the number of cases.
