@@ -7,8 +7,10 @@
 #include <boost/fiber/fiber.hpp>
 #include <boost/fiber/mutex.hpp>
 #include <cstdlib>
+#include <optional>
 #include <set>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -388,6 +390,109 @@ TEST(Check, GoogleTestShardVariablesSplitChecksOutsideATestOnly) {
     EnvVar total("GTEST_TOTAL_SHARDS", "two"), index("GTEST_SHARD_INDEX", "0");
     EXPECT_THROW((void)fibercheck::shard_from_env(), std::invalid_argument);
   }
+}
+
+// FIBERCHECK_SHARD=I/N splits a check inside a GoogleTest test, where GoogleTest's
+// own variables do not: 3 machines with 1/3, 2/3 and 3/3 run exactly the cases of
+// the unsharded check, each once. Set together with GoogleTest's variables, it wins.
+TEST(Check, FibercheckShardSplitsACheckInsideATest) {
+  auto run = [] { return fibercheck::check([](Done d) { pool(d, false); }, quick(20)); };
+  const CheckResult all = run();
+  ASSERT_TRUE(all) << all.report;
+  ASSERT_EQ(all.case_seeds.size(), 20u);
+  std::multiset<std::uint64_t> together;
+  for (std::uint64_t i = 1; i <= 3; ++i) {
+    const std::string spec = std::to_string(i) + "/3";
+    EnvVar shard("FIBERCHECK_SHARD", spec);
+    EnvVar total("GTEST_TOTAL_SHARDS", "2"), index("GTEST_SHARD_INDEX", "1");
+    const CheckResult part = run();
+    ASSERT_TRUE(part) << part.report;
+    EXPECT_EQ(part.shard.index, i - 1) << spec;
+    EXPECT_EQ(part.shard.total, 3u) << spec;
+    EXPECT_EQ(part.cases_asked, fibercheck::harness::cases_in_shard(20, {i - 1, 3})) << spec;
+    EXPECT_EQ(part.cases_run, part.cases_asked) << spec;
+    for (std::size_t n = 0; n < part.case_seeds.size(); ++n)
+      EXPECT_EQ(part.case_seeds[n], all.case_seeds[i - 1 + 3 * n]) << spec << " case " << n;
+    std::ostringstream shown;
+    shown << part;
+    EXPECT_NE(shown.str().find("shard " + std::to_string(i) + " of 3"), std::string::npos)
+        << shown.str();
+    together.insert(part.case_seeds.begin(), part.case_seeds.end());
+  }
+  const std::multiset<std::uint64_t> unsharded(all.case_seeds.begin(), all.case_seeds.end());
+  EXPECT_EQ(together, unsharded) << "the shards' cases are disjoint and make up the whole run";
+}
+
+// A shard's failure report and its time-budget line say which shard, from 1.
+TEST(Check, FibercheckShardIsNamedInReportsAndPartialLines) {
+  EnvVar shard("FIBERCHECK_SHARD", "2/3");
+  CheckOptions o = quick(200);
+  o.shrink = false;
+  const CheckResult failed = fibercheck::check([](Done d) { pool(d, true); }, o);
+  ASSERT_FALSE(failed);
+  EXPECT_EQ((failed.cases_run - 1) % 3, 0u) << "only shard 2's cases ran before the failure";
+  EXPECT_NE(failed.report.find(", shard 2 of 3)"), std::string::npos) << failed.report;
+  o.time_budget_seconds = 1e-9;
+  testing::internal::CaptureStderr();
+  const CheckResult partial = fibercheck::check([](Done d) { pool(d, false); }, o);
+  const std::string err = testing::internal::GetCapturedStderr();
+  EXPECT_TRUE(partial.out_of_time);
+  EXPECT_NE(partial.partial.find("after 1 of 67 cases (shard 2 of 3)"), std::string::npos)
+      << partial.partial;
+  EXPECT_NE(err.find(partial.partial), std::string::npos) << err;
+}
+
+TEST(Check, FibercheckShardRejectsWhatIsNotIOfN) {
+  struct Bad {
+    const char* value;
+    const char* why;
+  };
+  for (const Bad& bad :
+       {Bad{"3", "FIBERCHECK_SHARD='3' is not I/N"},
+        Bad{"a/b", "FIBERCHECK_SHARD='a/b' is not I/N"},
+        Bad{"0/3",
+            "FIBERCHECK_SHARD='0/3': shards count from 1, as GoogleTest "
+            "prints them; the first of 3 is FIBERCHECK_SHARD=1/3"},
+        Bad{"4/3", "FIBERCHECK_SHARD='4/3': there is no shard 4 of 3; I is 1 to 3"},
+        Bad{"1/0", "FIBERCHECK_SHARD='1/0' asks for 0 shards"}}) {
+    EnvVar shard("FIBERCHECK_SHARD", bad.value);
+    for (int site = 0; site < 2; ++site) {
+      try {
+        if (site == 0) {
+          (void)fibercheck::shard_from_fibercheck_env();
+        } else {
+          (void)fibercheck::check([](Done d) { pool(d, false); }, quick(3));
+        }
+        ADD_FAILURE() << "FIBERCHECK_SHARD=" << bad.value << " was accepted";
+      } catch (const std::invalid_argument& e) {
+        const std::string what = e.what();
+        EXPECT_EQ(what.rfind(bad.why, 0), 0u) << what;
+        EXPECT_NE(what.find("write FIBERCHECK_SHARD=I/N"), std::string::npos) << what;
+        EXPECT_NE(what.find("FIBERCHECK_SHARD=2/3 for the second of 3"), std::string::npos) << what;
+      }
+    }
+  }
+  EnvVar empty("FIBERCHECK_SHARD", "");
+  EXPECT_FALSE(fibercheck::shard_from_fibercheck_env().has_value()) << "empty is unset";
+}
+
+TEST(Check, CheckOptionsShardWinsOverFibercheckShard) {
+  EnvVar shard("FIBERCHECK_SHARD", "1/3");
+  const std::optional<fibercheck::Shard> env = fibercheck::shard_from_fibercheck_env();
+  ASSERT_TRUE(env.has_value());
+  EXPECT_EQ(env->index, 0u);
+  EXPECT_EQ(env->total, 3u);
+  CheckOptions o = quick(6);
+  o.shard = fibercheck::Shard{1, 2};
+  const CheckResult r = fibercheck::check([](Done d) { pool(d, false); }, o);
+  EXPECT_EQ(r.shard.index, 1u);
+  EXPECT_EQ(r.shard.total, 2u);
+  ASSERT_EQ(r.case_seeds.size(), 3u);
+  EXPECT_EQ(r.case_seeds[0], fibercheck::case_seed(11, 1));
+  EXPECT_EQ(r.case_seeds[2], fibercheck::case_seed(11, 5));
+  EnvVar bad("FIBERCHECK_SHARD", "0/3");
+  EXPECT_NO_THROW((void)fibercheck::check([](Done d) { pool(d, false); }, o))
+      << "a shard given in the options does not read the variable";
 }
 
 TEST(Check, ShardTextCountsFromOneAsGoogleTestPrintsIt) {

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <set>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -211,6 +212,28 @@ TEST(UserKinds, ShardsSplitAKindChecksCases) {
     together.insert(part.case_seeds.begin(), part.case_seeds.end());
   }
   EXPECT_EQ(together, std::multiset<std::uint64_t>(all.case_seeds.begin(), all.case_seeds.end()));
+}
+
+// FIBERCHECK_SHARD splits a kind check inside a GoogleTest test just the same.
+TEST(UserKinds, FibercheckShardSplitsAKindCheckInsideATest) {
+  fibercheck::CheckOptions o;
+  o.cases = 12;
+  o.seed = 5;
+  auto run = [](const fibercheck::CheckOptions& opt) { return check_kind("batcher", opt); };
+  const fibercheck::CheckResult all = run(o);
+  ASSERT_EQ(all.case_seeds.size(), 12u);
+  std::multiset<std::uint64_t> together;
+  for (int i = 1; i <= 3; ++i) {
+    EnvVar shard("FIBERCHECK_SHARD", std::to_string(i) + "/3");
+    const fibercheck::CheckResult part = run(o);
+    EXPECT_EQ(part.shard.index, static_cast<std::uint64_t>(i - 1));
+    EXPECT_EQ(part.shard.total, 3u);
+    EXPECT_EQ(part.cases_run, 4u);
+    together.insert(part.case_seeds.begin(), part.case_seeds.end());
+  }
+  EXPECT_EQ(together, std::multiset<std::uint64_t>(all.case_seeds.begin(), all.case_seeds.end()));
+  EnvVar bad("FIBERCHECK_SHARD", "4/3");
+  EXPECT_THROW((void)run(o), std::invalid_argument);
 }
 
 TEST(UserKinds, TheRunCommandChecksTreesWithThem) {
