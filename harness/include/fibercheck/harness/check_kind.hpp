@@ -19,9 +19,11 @@
 
 namespace fibercheck::harness {
 
-// CheckOptions as for check(), names too: a check_kind() call counts among the
-// test's check call sites ("Suite.Test#2"). `max_nodes` bounds the trees. Throws
-// std::invalid_argument if no kind is named `kind`.
+// CheckOptions and the environment as for check(), names and shards too: a
+// check_kind() call counts among the test's check call sites ("Suite.Test#2"), and
+// FIBERCHECK_SHARD=I/N splits its cases inside a GoogleTest test as check()'s.
+// `max_nodes` bounds the trees. Throws std::invalid_argument if no kind is named
+// `kind`, or on a malformed environment variable.
 [[nodiscard]] CheckResult check_kind(const std::string& kind, const CheckOptions& options = {},
                                      std::size_t max_nodes = 12,
                                      source_location site = source_location::current());
