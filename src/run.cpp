@@ -62,8 +62,7 @@ std::string still_running_causes(const std::vector<FiberInfo>& live) {
 
 std::string why_not_unwound(const FiberInfo& f) {
   if (f.state == FiberState::blocked && !f.in_fibercheck_wait)
-    return "blocked outside fibercheck (a plain boost::fibers mutex, condition variable or "
-           "channel?), which nothing can interrupt";
+    return std::string("blocked in ") + kWaitOutsideFibercheck + ", which nothing can interrupt";
   if (f.state == FiberState::blocked)
     return "blocked in a wait that must finish normally (a scope's destructor waiting for "
            "its children)";
@@ -85,10 +84,16 @@ std::string Outcome::summary(bool list_fibers) const {
     s += "\n" + std::to_string(live.size()) + " fiber(s) live:\n" + format(live);
   }
   if (verdict == Verdict::quiescent) {
-    const std::string why = explain_deadlock(live);
-    if (!why.empty()) s += why;
+    // Without the fiber lists the explanation names the fibers without their waits.
+    const std::string why =
+        explain_deadlock(live, list_fibers ? DeadlockText::full : DeadlockText::names_only);
+    if (!why.empty()) {
+      if (!list_fibers) s += '\n';
+      s += why;
+    }
   }
-  if (verdict == Verdict::step_budget_exceeded || verdict == Verdict::time_budget_exceeded) {
+  if (list_fibers &&
+      (verdict == Verdict::step_budget_exceeded || verdict == Verdict::time_budget_exceeded)) {
     // format() shows the last op of the ready ones; a timer loop is blocked at the verdict.
     std::string ops;
     for (const FiberInfo& f : live)
@@ -98,9 +103,17 @@ std::string Outcome::summary(bool list_fibers) const {
     if (!ops.empty()) s += "what the blocked ones kept doing:\n" + ops;
   }
   if (verdict == Verdict::still_running) {
-    s += "root has returned, yet these fibers kept running through a fair wind-down: they "
-         "leaked (nothing will ever stop them):\n" +
-         still_running_causes(live);
+    if (!list_fibers) s += '\n';
+    s += "root has returned, yet ";
+    s += std::to_string(live.size());
+    s += " fiber(s) kept running through a fair wind-down: they leaked (nothing will ever stop "
+         "them)";
+    if (list_fibers) {
+      s += ":\n";
+      s += still_running_causes(live);
+    } else {
+      s += '\n';
+    }
   }
   if (!reclaim_notes.empty()) {
     s += "\nwhile unwinding the leftover fibers:\n";
@@ -109,10 +122,15 @@ std::string Outcome::summary(bool list_fibers) const {
   if (!unreclaimed.empty()) {
     s += "\n" + std::to_string(unreclaimed.size()) +
          " fiber(s) could not be unwound (blocked outside fibercheck, or ignoring the unwind); "
-         "their thread is parked:\n" +
-         (list_fibers ? format(unreclaimed) : std::string());
-    for (const FiberInfo& f : unreclaimed)
-      s += "  #" + std::to_string(f.id) + " " + f.path + ": " + why_not_unwound(f) + "\n";
+         "their thread is parked";
+    if (list_fibers) {
+      // Each is in the live list above: here only why it stayed.
+      s += ":\n";
+      for (const FiberInfo& f : unreclaimed)
+        s += "  #" + std::to_string(f.id) + " " + f.path + ": " + why_not_unwound(f) + "\n";
+    } else {
+      s += "\n";
+    }
   }
   return s;
 }
@@ -268,6 +286,7 @@ Outcome run_here(const RootBody& root, const RunOptions& opt, const source_locat
     FiberProps* p = detail::new_fiber(
         opt.root_name, site, takes_done ? root_done.done().name() : std::string(), nullptr);
     p->kind = "root";
+    detail::mix_trace(detail::op_hash("kind", p->kind));
     detail::launch(p, nullptr, [&root, &root_returned, d = root_done.done()] {
       if (root.with_done) {
         (*root.with_done)(d);
