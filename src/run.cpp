@@ -62,7 +62,8 @@ std::string still_running_causes(const std::vector<FiberInfo>& live) {
 
 std::string why_not_unwound(const FiberInfo& f) {
   if (f.state == FiberState::blocked && !f.in_fibercheck_wait)
-    return std::string("blocked in ") + kWaitOutsideFibercheck + ", which nothing can interrupt";
+    return "blocked outside fibercheck (a plain boost::fibers mutex, condition variable or "
+           "channel?), which nothing can interrupt";
   if (f.state == FiberState::blocked)
     return "blocked in a wait that must finish normally (a scope's destructor waiting for "
            "its children)";

@@ -451,7 +451,7 @@ TEST(Headline, UnreclaimedGivesTheCountAndNoFiber) {
   EXPECT_EQ(h.find("stuck"), std::string::npos) << h;
   // The summary lists the fiber once among the live ones, then says why it stayed.
   const std::string s = out.summary();
-  EXPECT_NE(s.find("#2 root/stuck: blocked in a wait outside fibercheck"), std::string::npos) << s;
+  EXPECT_NE(s.find("#2 root/stuck: blocked outside fibercheck"), std::string::npos) << s;
   EXPECT_EQ(s.find("#2 root/stuck blocked"), s.rfind("#2 root/stuck blocked")) << s;
 }
 
