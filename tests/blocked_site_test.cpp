@@ -291,6 +291,14 @@ TEST(BlockedSite, ErrGroupWait) {
     (void)g.wait();
   });
   expect_blocked_at(out, "root", line, "join of scope 'fetch'");
+
+  // Left without wait(): the destructor waits, at the group's declaration.
+  out = run([&](Done done) {
+    line = __LINE__ + 1;
+    ErrGroup g(done, "fetch");
+    g.go("get", [] { (void)Chan<int>().recv(); });
+  });
+  expect_blocked_at(out, "root", line, "join of scope 'fetch'");
 }
 
 TEST(BlockedSite, SleepFor) {
