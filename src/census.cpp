@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <boost/fiber/algo/algorithm.hpp>
 #include <boost/fiber/operations.hpp>
+#include <string_view>
 
 #include "detail/done_state.hpp"
 #include "detail/runtime.hpp"
@@ -24,6 +25,10 @@ const char* to_string(FiberState s) noexcept {
   return "?";
 }
 
+const char* const kWaitOutsideFibercheck =
+    "a wait outside fibercheck (a plain Boost.Fiber mutex, condition variable, channel, "
+    "join or sleep)";
+
 std::string FiberInfo::site() const {
   if (file.empty()) return "unknown site (plain boost fiber)";
   return file + ":" + std::to_string(line);
@@ -33,6 +38,26 @@ std::string FiberInfo::blocked_site() const {
   if (blocked_file.empty()) return {};
   return blocked_file + ":" + std::to_string(blocked_line);
 }
+
+namespace {
+
+// True for a file of the C++ standard library's headers ("/usr/include/c++/12/bits/
+// std_mutex.h", ".../include/c++/v1/__mutex_base"): the caller of Mutex::lock() inside
+// std::lock_guard, std::unique_lock or std::scoped_lock, whose line says nothing about
+// the program.
+bool in_standard_library(const char* file) {
+  return std::string_view(file).find("include/c++/") != std::string_view::npos;
+}
+
+// Where a fiber blocked in a fibercheck wait blocked, when the call site is known.
+void fill_blocked_site(FiberInfo& f, const detail::Waiter& w) {
+  const char* file = w.site.file_name();
+  if (file == nullptr || *file == '\0' || w.site.line() == 0 || in_standard_library(file)) return;
+  f.blocked_file = file;
+  f.blocked_line = w.site.line();
+}
+
+}  // namespace
 
 std::vector<FiberInfo> census() {
   std::vector<FiberInfo> out;
@@ -73,6 +98,7 @@ std::vector<FiberInfo> census() {
       f.state = FiberState::blocked;
       f.in_fibercheck_wait = true;
       f.blocked_on = p->waiter->describe();
+      fill_blocked_site(f, *p->waiter);
       // A claimed waiter is about to run: it no longer waits for anyone.
       const bool pending = p->waiter->fired.load(std::memory_order_acquire) == detail::kPending;
       for (int i = 0; pending && i < p->waiter->node_count; ++i) {
@@ -83,7 +109,7 @@ std::vector<FiberInfo> census() {
       }
     } else if (in_run && !p->in_ready) {
       f.state = FiberState::blocked;
-      f.blocked_on = "blocked outside fibercheck (a plain Boost.Fiber primitive, join or sleep)";
+      f.blocked_on = kWaitOutsideFibercheck;
     } else {
       f.state = FiberState::ready;
     }
@@ -98,6 +124,7 @@ std::string format(const std::vector<FiberInfo>& fibers) {
   std::string s;
   for (const FiberInfo& f : fibers) {
     s += "  #" + std::to_string(f.id) + " " + f.path + " " + to_string(f.state);
+    if (!f.blocked_file.empty()) s += " at " + f.blocked_site();
     if (!f.blocked_on.empty()) {
       s += ": " + f.blocked_on;
       if (f.state == FiberState::blocked && f.in_fibercheck_wait) {

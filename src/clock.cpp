@@ -24,7 +24,7 @@ struct AfterTimer final : detail::Timer {
 
 Duration now() { return Duration(detail::Runtime::get().now()); }
 
-Status sleep_for(const Done& done, Duration d) {
+Status sleep_for(const Done& done, Duration d, source_location loc) {
   static const std::string kNoDone;
   if (done.state()) {
     detail::enter("sleep_for, watching done", done.state()->name);
@@ -40,6 +40,7 @@ Status sleep_for(const Done& done, Duration d) {
   }
   const std::int64_t deadline = rt.now() + d.count();
   detail::Waiter w;
+  w.site = loc;
   detail::WaitNode node;
   node.waiter = &w;
   node.op = detail::WaitOp::done;

@@ -31,7 +31,8 @@ namespace fibercheck {
 
 CondVar::CondVar(std::string name) : state_(std::make_shared<detail::CondState>(std::move(name))) {}
 
-Status CondVar::wait_on(const detail::CondLock& lk, const Done& cancel) const {
+Status CondVar::wait_on(const detail::CondLock& lk, const Done& cancel,
+                        const source_location& site) const {
   if (!lk.owns)
     throw std::system_error(std::make_error_code(std::errc::operation_not_permitted),
                             "fibercheck: wait on condvar '" + state_->name + "' without its " +
@@ -44,7 +45,7 @@ Status CondVar::wait_on(const detail::CondLock& lk, const Done& cancel) const {
   bool released = false;
   // Linked before the lock is released, so a notify under the lock cannot be lost.
   const Status st = detail::block_on(
-      {s.m, s.waiters, s, detail::WaitOp::other}, &cancel,
+      {s.m, s.waiters, s, detail::WaitOp::other, site}, &cancel,
       [&] {
         s.lock_name = *lk.name;
         s.lock_rw = lk.rw;
@@ -55,7 +56,7 @@ Status CondVar::wait_on(const detail::CondLock& lk, const Done& cancel) const {
         lk.unlock(lk.lk);
         released = true;
       });
-  if (released) lk.relock(lk.lk);  // an Unwind from here leaves lk not owning the lock
+  if (released) lk.relock(lk.lk, site);  // an Unwind from here leaves lk not owning the lock
   return st;
 }
 

@@ -32,12 +32,14 @@ std::string kind_of(const std::vector<const FiberInfo*>& cycle) {
   return "wait-for cycle";
 }
 
-std::string explain_self(const FiberInfo& f) {
+std::string explain_self(const FiberInfo& f, DeadlockText text) {
   std::string why = "waits for itself";
   if (contains(f.blocked_on, "lock of"))
     why = "waits for a lock it already holds (locks are not recursive)";
   if (contains(f.blocked_on, "call_once")) why = "re-enters a once it is running";
-  return "deadlock: " + who(f) + " " + why + ": " + f.blocked_on + "\n";
+  std::string s = "deadlock: " + who(f) + " " + why;
+  if (text == DeadlockText::full) s += ": " + f.blocked_on;
+  return s + "\n";
 }
 
 class CycleFinder {
@@ -87,7 +89,8 @@ class CycleFinder {
 
 }  // namespace
 
-std::string explain_deadlock(const std::vector<FiberInfo>& fibers) {
+std::string explain_deadlock(const std::vector<FiberInfo>& fibers, DeadlockText text) {
+  const bool full = text == DeadlockText::full;
   std::map<std::uint64_t, const FiberInfo*> live;
   std::map<std::uint64_t, const FiberInfo*> blocked;
   for (const FiberInfo& f : fibers) {
@@ -99,12 +102,21 @@ std::string explain_deadlock(const std::vector<FiberInfo>& fibers) {
   for (const auto& cycle : CycleFinder(blocked).find()) {
     for (const FiberInfo* f : cycle) in_cycle.insert(f->id);
     if (cycle.size() == 1) {
-      s += explain_self(*cycle[0]);
+      s += explain_self(*cycle[0], text);
       continue;
     }
     s += "deadlock: " + kind_of(cycle) + " of " + std::to_string(cycle.size()) +
-         " fibers, each waiting for the next:\n";
-    for (const FiberInfo* f : cycle) s += "  " + who(*f) + ": " + f->blocked_on + "\n";
+         " fibers, each waiting for the next:";
+    if (full) {
+      s += "\n";
+      for (const FiberInfo* f : cycle) s += "  " + who(*f) + ": " + f->blocked_on + "\n";
+    } else {
+      for (std::size_t i = 0; i < cycle.size(); ++i) {
+        s += i ? ", " : " ";
+        s += who(*cycle[i]);
+      }
+      s += "\n";
+    }
   }
   for (const auto& [id, f] : blocked) {
     if (in_cycle.count(id) != 0) continue;
@@ -116,7 +128,8 @@ std::string explain_deadlock(const std::vector<FiberInfo>& fibers) {
       } else if (in_cycle.count(to) != 0) {
         line += " " + it->second->path + ", which is in a deadlock cycle";
       } else if (it->second->state == FiberState::blocked && to != id) {
-        line += " " + it->second->path + ", which is itself blocked: " + it->second->blocked_on;
+        line += " " + it->second->path + ", which is itself blocked";
+        if (full) line += ": " + it->second->blocked_on;
       } else {
         continue;  // the holder can still run: not stuck because of it
       }

@@ -164,7 +164,7 @@ CloseReason Done::reason() const noexcept {
 
 std::string Done::name() const { return state_ ? state_->name : std::string("never"); }
 
-void Done::wait() const {
+void Done::wait(source_location loc) const {
   static const std::string kNever = "never";
   detail::enter("wait on done", state_ ? state_->name : kNever);
   detail::note_watch(state_.get());
@@ -180,6 +180,7 @@ void Done::wait() const {
   node.object = state_ ? static_cast<const detail::Waitable*>(state_.get()) : &never;
   w.nodes = &node;
   w.node_count = 1;
+  w.site = loc;
   if (state_) {
     std::lock_guard<detail::ObjectLock> lk(state_->m);
     if (state_->is_closed.load(std::memory_order_relaxed)) return;

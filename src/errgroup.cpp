@@ -4,11 +4,11 @@
 
 namespace fibercheck {
 
-ErrGroup::ErrGroup(const Done& parent, std::string name)
-    : source_(parent, name), scope_(source_.done(), std::move(name)) {}
+ErrGroup::ErrGroup(const Done& parent, std::string name, source_location loc)
+    : source_(parent, name), scope_(source_.done(), std::move(name), loc) {}
 
-std::exception_ptr ErrGroup::wait() {
-  scope_.join();  // children report through fail(), so join has nothing to rethrow
+std::exception_ptr ErrGroup::wait(source_location loc) {
+  scope_.join(loc);  // children report through fail(), so join has nothing to rethrow
   source_.close();
   std::lock_guard<boost::fibers::mutex> lk(m_);
   return first_;

@@ -33,8 +33,17 @@ Holder me() {
   return h;
 }
 
+// "#4 root/lookup": the census id tells same-named siblings apart, as census lines do.
+std::string name_of(const Holder& h) {
+  if (h.id == 0) return h.path;
+  std::string s = "#" + std::to_string(h.id);
+  s += ' ';
+  s += h.path;
+  return s;
+}
+
 std::string text(const Holder& h) {
-  std::string s = h.path;
+  std::string s = name_of(h);
   Runtime& rt = Runtime::get();
   if (rt.run != nullptr && h.id != 0) {
     FiberProps* p = rt.by_id(h.id);
@@ -51,7 +60,7 @@ class LockState final : public Waitable {
  public:
   LockState(std::string n, bool is_rw) : name(std::move(n)), rw(is_rw) {}
 
-  void acquire(bool shared);
+  void acquire(bool shared, const source_location& site);
   bool try_acquire(bool shared);
   void release(bool shared);
 
@@ -118,7 +127,7 @@ void LockState::hand_off_locked() {
   }
 }
 
-void LockState::acquire(bool shared) {
+void LockState::acquire(bool shared, const source_location& site) {
   enter(verb(shared), name);
   Holder self = me();
   Waiter w;
@@ -129,6 +138,7 @@ void LockState::acquire(bool shared) {
   node.slot = &self;
   w.nodes = &node;
   w.node_count = 1;
+  w.site = site;
   {
     std::lock_guard<detail::ObjectLock> lk(m_);
     if (free_for_locked(shared)) {
@@ -201,7 +211,7 @@ void LockState::note_foreign_release(const FiberProps& p, bool shared) const {
   Runtime& rt = Runtime::get();
   if (rt.run == nullptr) return;
   std::string s =
-      p.path + ": " +
+      name_of(Holder{p.id, p.path, 0}) + ": " +
       (shared ? "unlock_shared of rwmutex" : (rw ? "unlock of rwmutex" : "unlock of mutex")) +
       " '" + name + "' it did not " + (shared ? "read-lock" : "hold");
   if (shared) {
@@ -209,7 +219,7 @@ void LockState::note_foreign_release(const FiberProps& p, bool shared) const {
              ? " (not read-locked)"
              : " (read-locked by " + std::to_string(readers_.size()) + " other reader(s))";
   } else if (writer_) {
-    s += " (held by " + writer_->path + ")";
+    s += " (held by " + name_of(*writer_) + ")";
   } else if (!readers_.empty()) {
     s += " (read-locked only)";
   } else {
@@ -224,7 +234,7 @@ std::string LockState::describe(WaitOp op) const {
   if (op == WaitOp::rlock) {
     for (WaitNode* n = waiters_.front(); n; n = n->next)
       if (n->op == WaitOp::lock && n->waiter->fired.load(std::memory_order_acquire) == kPending)
-        return s + " queued behind writer " + static_cast<const Holder*>(n->slot)->path + " (" +
+        return s + " queued behind writer " + name_of(*static_cast<const Holder*>(n->slot)) + " (" +
                std::to_string(readers_.size()) + " reader(s) hold it)";
   }
   if (readers_.empty()) return s + " (free, being handed over)";
@@ -258,9 +268,9 @@ namespace fibercheck {
 Mutex::Mutex(std::string name)
     : state_(std::make_shared<detail::LockState>(std::move(name), false)) {}
 
-void Mutex::lock() const {
+void Mutex::lock(source_location loc) const {
   auto keep = state_;  // a blocked lock() keeps the state alive if every handle goes
-  keep->acquire(false);
+  keep->acquire(false, loc);
 }
 bool Mutex::try_lock() const { return state_->try_acquire(false); }
 void Mutex::unlock() const { state_->release(false); }
@@ -269,15 +279,15 @@ const std::string& Mutex::name() const noexcept { return state_->name; }
 SharedMutex::SharedMutex(std::string name)
     : state_(std::make_shared<detail::LockState>(std::move(name), true)) {}
 
-void SharedMutex::lock() const {
+void SharedMutex::lock(source_location loc) const {
   auto keep = state_;
-  keep->acquire(false);
+  keep->acquire(false, loc);
 }
 bool SharedMutex::try_lock() const { return state_->try_acquire(false); }
 void SharedMutex::unlock() const { state_->release(false); }
-void SharedMutex::lock_shared() const {
+void SharedMutex::lock_shared(source_location loc) const {
   auto keep = state_;
-  keep->acquire(true);
+  keep->acquire(true, loc);
 }
 bool SharedMutex::try_lock_shared() const { return state_->try_acquire(true); }
 void SharedMutex::unlock_shared() const { state_->release(true); }

@@ -33,13 +33,24 @@ class OnceState final : public Waitable {
   WaitList waiters;
 };
 
+namespace {
+// "#4 root/loader": the census id tells same-named siblings apart, as census lines do.
+std::string runner_name(const FiberProps* p) {
+  if (p == nullptr) return "the main context";
+  std::string s = "#" + std::to_string(p->id);
+  s += ' ';
+  s += p->path;
+  return s;
+}
+}  // namespace
+
 }  // namespace fibercheck::detail
 
 namespace fibercheck {
 
 Once::Once(std::string name) : state_(std::make_shared<detail::OnceState>(std::move(name))) {}
 
-bool Once::begin() const {
+bool Once::begin(const source_location& site) const {
   auto keep = state_;
   detail::OnceState& s = *keep;
   detail::enter("call_once of once", s.name);
@@ -48,7 +59,7 @@ bool Once::begin() const {
     bool run_it = false;
     // Ready when the function has completed (skip it) or nobody runs it (run it).
     (void)detail::block_on(
-        {s.m, s.waiters, s, detail::WaitOp::other}, nullptr,
+        {s.m, s.waiters, s, detail::WaitOp::other, site}, nullptr,
         [&] {
           if (s.completed) {
             decided = true;
@@ -57,7 +68,7 @@ bool Once::begin() const {
             detail::Runtime& rt = detail::Runtime::get();
             s.running = true;
             s.runner = p ? p->id : 0;
-            s.runner_path = p ? p->path : "the main context";
+            s.runner_path = detail::runner_name(p);
             s.since = rt.run ? rt.run->steps : 0;
             decided = run_it = true;
           }

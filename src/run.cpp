@@ -81,16 +81,18 @@ std::string Outcome::summary(bool list_fibers) const {
     s += ", root returned at step " + std::to_string(*root_returned_at_step);
   if (cancelled_at_step) s += ", root done closed at step " + std::to_string(*cancelled_at_step);
   if (verdict == Verdict::exception) s += ": fiber '" + error_path + "' threw: " + error;
-  const std::size_t first_line_end = s.size();
   if (list_fibers && !live.empty()) {
     s += "\n" + std::to_string(live.size()) + " fiber(s) live:\n" + format(live);
   }
   if (verdict == Verdict::quiescent) {
-    const std::string why = explain_deadlock(live);
-    if (!why.empty()) s += why;
+    // Without the fiber lists the explanation names the fibers without their waits.
+    const std::string why =
+        explain_deadlock(live, list_fibers ? DeadlockText::full : DeadlockText::names_only);
+    if (!why.empty()) {
+      if (!list_fibers) s += '\n';
+      s += why;
+    }
   }
-  // The headline leaves each fiber's own facts (what it kept doing, why it could not be
-  // unwound) to the report that describes every fiber once (the harness's lineage report).
   if (list_fibers &&
       (verdict == Verdict::step_budget_exceeded || verdict == Verdict::time_budget_exceeded)) {
     // format() shows the last op of the ready ones; a timer loop is blocked at the verdict.
@@ -102,13 +104,16 @@ std::string Outcome::summary(bool list_fibers) const {
     if (!ops.empty()) s += "what the blocked ones kept doing:\n" + ops;
   }
   if (verdict == Verdict::still_running) {
-    s += "root has returned, yet these fibers kept running through a fair wind-down: they "
-         "leaked (nothing will ever stop them)";
+    if (!list_fibers) s += '\n';
+    s += "root has returned, yet ";
+    s += std::to_string(live.size());
+    s += " fiber(s) kept running through a fair wind-down: they leaked (nothing will ever stop "
+         "them)";
     if (list_fibers) {
       s += ":\n";
       s += still_running_causes(live);
     } else {
-      s += "\n";
+      s += '\n';
     }
   }
   if (!reclaim_notes.empty()) {
@@ -120,17 +125,14 @@ std::string Outcome::summary(bool list_fibers) const {
          " fiber(s) could not be unwound (blocked outside fibercheck, or ignoring the unwind); "
          "their thread is parked";
     if (list_fibers) {
+      // Each is in the live list above: here only why it stayed.
       s += ":\n";
-      s += format(unreclaimed);
       for (const FiberInfo& f : unreclaimed)
         s += "  #" + std::to_string(f.id) + " " + f.path + ": " + why_not_unwound(f) + "\n";
     } else {
       s += "\n";
     }
   }
-  // Without the fiber list that used to end the first line, what follows starts a line.
-  if (!list_fibers && s.size() > first_line_end && s[first_line_end] != '\n')
-    s.insert(first_line_end, 1, '\n');
   return s;
 }
 
@@ -285,6 +287,7 @@ Outcome run_here(const RootBody& root, const RunOptions& opt, const source_locat
     FiberProps* p = detail::new_fiber(
         opt.root_name, site, takes_done ? root_done.done().name() : std::string(), nullptr);
     p->kind = "root";
+    detail::mix_trace(detail::op_hash("kind", p->kind));
     detail::launch(p, nullptr, [&root, &root_returned, d = root_done.done()] {
       if (root.with_done) {
         (*root.with_done)(d);

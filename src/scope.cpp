@@ -244,6 +244,7 @@ FiberProps* new_fiber(const std::string& name, const source_location& loc,
   p->line = loc.line();
   p->function = loc.function_name();
   p->done_name = done_name;
+  mix_trace(op_hash("spawn", name));  // the program's fibers are part of its trace
   if (scope) {
     scope->child_started();
     p->scope = scope;
@@ -276,12 +277,14 @@ void fiber_main(FiberProps* self, ScopeState* scope, void (*body)(void*), void* 
 
 }  // namespace detail
 
-Scope::Scope(const Done& parent, std::string name)
-    : source_(parent, [&] {
-        if (!name.empty()) return name;
-        detail::FiberProps* p = detail::current_fiber();
-        return p ? p->path : std::string("scope");
-      }()) {
+Scope::Scope(const Done& parent, std::string name, source_location loc)
+    : source_(parent,
+              [&] {
+                if (!name.empty()) return name;
+                detail::FiberProps* p = detail::current_fiber();
+                return p ? p->path : std::string("scope");
+              }()),
+      site_(loc) {
   state_ = std::make_shared<detail::ScopeState>(source_.done().name());
   if (const detail::FiberProps* p = detail::current_fiber()) {
     state_->creator = p;
@@ -330,7 +333,7 @@ Scope::~Scope() {
     }
     return;
   }
-  wait_children(false);
+  wait_children(false, site_);
   std::lock_guard<detail::ObjectLock> lk(state_->m);
   if (state_->first_error && !state_->error_taken && std::uncaught_exceptions() == 0) {
     // The exception had no join to come back from: fail the run with it.
@@ -343,10 +346,12 @@ Scope::~Scope() {
   }
 }
 
-void Scope::wait_children(bool unwindable) {
+void Scope::wait_children(bool unwindable, const source_location& site) {
+  detail::mix_trace(detail::op_hash("join of scope", state_->name));
   for (;;) {
     detail::Waiter w;
     w.unwindable = unwindable;
+    w.site = site;
     detail::WaitNode node;
     node.waiter = &w;
     node.op = detail::WaitOp::join;
@@ -367,10 +372,10 @@ void Scope::wait_children(bool unwindable) {
   }
 }
 
-void Scope::join() {
+void Scope::join(source_location loc) {
   detail::check_unwind();
   detail::sched_point();
-  wait_children(true);
+  wait_children(true, loc);
   std::lock_guard<detail::ObjectLock> lk(state_->m);
   if (state_->first_error && !state_->error_taken) {
     state_->error_taken = true;

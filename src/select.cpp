@@ -58,8 +58,12 @@ void trace_op(const SelectCase& c, Status st) {
   Runtime& rt = Runtime::get();
   if (rt.run == nullptr || !rt.run->record_events) return;
   FiberProps* p = current_fiber();
-  rt.event(c.op == WaitOp::send ? EventKind::send : EventKind::recv, p ? p->id : 0,
-           c.chan->describe(c.op) + " -> " + std::string(to_string(st)));
+  // The event's kind is the verb: "send on chan 'out' (cap 0, 0 buffered) -> ok".
+  std::string d = "on ";
+  d += c.chan->describe_chan();
+  d += " -> ";
+  d += to_string(st);
+  rt.event(c.op == WaitOp::send ? EventKind::send : EventKind::recv, p ? p->id : 0, std::move(d));
 }
 
 // One select alternative as an EventKind::select event names it.
@@ -148,10 +152,18 @@ const std::string& op_name(const SelectCase* cases, int n, const DoneState* ds) 
 }  // namespace
 
 SelectResult select_impl(const SelectCase* cases, int n, const Done* done, bool has_default,
-                         std::optional<std::int64_t> deadline) {
+                         std::optional<std::int64_t> deadline, const source_location& site) {
   DoneState* ds = done ? done->state() : nullptr;
   enter(op_verb(cases, n, has_default), op_name(cases, n, ds));
   if (done) note_watch(ds);
+  // enter() put the first case in the trace hash; the others go in too, so that two
+  // selects differing only there give different traces.
+  if (n > 1 && Runtime::get().run != nullptr) {
+    for (int i = 1; i < n; ++i) {
+      const std::uint64_t chan = cases[i].chan ? cases[i].chan->name_hash() : 0x4E11ull;
+      mix_trace(chan + static_cast<std::uint64_t>(cases[i].op));
+    }
+  }
   for (int i = 0; i < n; ++i)
     if (cases[i].chan) touch(cases[i].chan->name());
   LockSet locks;
@@ -218,6 +230,7 @@ SelectResult select_impl(const SelectCase* cases, int n, const Done* done, bool 
   }
   w.nodes = nodes;
   w.node_count = count;
+  w.site = site;
   locks.unlock();
 
   const int fired = w.block(deadline);
@@ -247,6 +260,9 @@ SelectResult select_impl(const SelectCase* cases, int n, const Done* done, bool 
   return {fired, st};
 }
 
+ChanBase::ChanBase(std::string name, std::size_t capacity)
+    : name_(std::move(name)), name_hash_(op_hash("chan", name_)), cap_(capacity) {}
+
 bool ChanBase::close() {
   sync_point("close of chan", name());
   touch_all();
@@ -269,7 +285,13 @@ bool ChanBase::close() {
 }
 
 std::string ChanBase::describe(WaitOp op) const {
-  std::string s = op == WaitOp::send ? "send on chan '" : "recv on chan '";
+  std::string s = op == WaitOp::send ? "send on " : "recv on ";
+  s += describe_chan();
+  return s;
+}
+
+std::string ChanBase::describe_chan() const {
+  std::string s = "chan '";
   s += name_;
   s += "' (cap ";
   s += std::to_string(cap_);

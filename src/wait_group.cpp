@@ -44,13 +44,13 @@ void WaitGroup::add(std::int64_t delta) const {
   }
 }
 
-void WaitGroup::wait() const { (void)wait(Done()); }
+void WaitGroup::wait(source_location loc) const { (void)wait(Done(), loc); }
 
-Status WaitGroup::wait(const Done& cancel) const {
+Status WaitGroup::wait(const Done& cancel, source_location loc) const {
   auto keep = state_;  // a blocked wait keeps the counter alive if every handle goes
   detail::enter("wait on waitgroup", keep->name);
   return detail::block_on(
-      {keep->m, keep->waiters, *keep, detail::WaitOp::other}, &cancel,
+      {keep->m, keep->waiters, *keep, detail::WaitOp::other, loc}, &cancel,
       [&] { return keep->count == 0; }, [] {});
 }
 

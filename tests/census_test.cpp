@@ -145,12 +145,16 @@ TEST(Census, DescribeLeaksNamesEveryFiber) {
 }
 
 TEST(Census, DescribeLeaksNamesTheFibersOfARealLeak) {
+  const unsigned line = __LINE__ + 2;
   Outcome out = run([](Done) {
     for (int i = 0; i < 2; ++i) go("leaker", [] { (void)Chan<int>(0, "never").recv(); });
   });
   ASSERT_EQ(out.verdict, Verdict::quiescent) << out.summary();
   const std::string text = describe_leaks(out.live);
-  EXPECT_NE(text.find("#2 root/leaker blocked: recv on chan 'never'"), std::string::npos) << text;
+  EXPECT_NE(text.find("#2 root/leaker blocked at " + std::string(__FILE__) + ":" +
+                      std::to_string(line) + ": recv on chan 'never'"),
+            std::string::npos)
+      << text;
   EXPECT_NE(text.find("#3 root/leaker blocked"), std::string::npos) << text;
 }
 

@@ -123,12 +123,64 @@ TEST(Mutex, BlockedLockNamesTheHolderAndSinceWhen) {
   ASSERT_EQ(out.verdict, Verdict::quiescent) << out.summary();
   const FiberInfo loop = test::find_path(out.live, "root/server/loop");
   const FiberInfo client = test::find_path(out.live, "root/client");
-  EXPECT_EQ(
-      client.blocked_on.rfind("lock of mutex 'state' held by root/server/loop since step ", 0), 0u)
+  EXPECT_EQ(client.blocked_on.rfind("lock of mutex 'state' held by #" + std::to_string(loop.id) +
+                                        " root/server/loop since step ",
+                                    0),
+            0u)
       << client.blocked_on;
   EXPECT_EQ(client.waits_for, std::vector<std::uint64_t>{loop.id});
   EXPECT_NE(out.summary().find("; waiting since step"), std::string::npos) << out.summary();
   EXPECT_TRUE(out.unreclaimed.empty()) << out.summary();
+}
+
+TEST(Mutex, SameNamedSiblingsAreToldApartByTheirCensusIds) {
+  // Three fibers named "lookup": the one holding the lock and the one queued as a
+  // writer are named by id as well as path, as their census lines start.
+  Outcome out = run(
+      [](Done) {
+        Mutex mu("cache");
+        SharedMutex rw("table");
+        Scope s(Done(), "s");
+        for (int i = 0; i < 3; ++i)
+          s.spawn("lookup", [mu, rw, i]() mutable {
+            if (i == 0) {
+              std::lock_guard<Mutex> hold(mu);
+              std::shared_lock<SharedMutex> read(rw);
+              (void)Chan<int>().recv();
+            } else if (i == 1) {
+              std::lock_guard<SharedMutex> write(rw);
+            } else {
+              std::lock_guard<Mutex> wait(mu);
+            }
+          });
+        test::yield_until_blocked(2, "lock of");
+        std::shared_lock<SharedMutex> behind(rw);  // queued behind the waiting writer
+      },
+      with(StrategyKind::fifo));
+  ASSERT_EQ(out.verdict, Verdict::quiescent) << out.summary();
+  ASSERT_EQ(out.live.size(), 4u) << out.summary();
+  const FiberInfo& root = out.live[0];
+  const FiberInfo& holder = out.live[1];
+  const FiberInfo& writer = out.live[2];
+  const FiberInfo& waiter = out.live[3];
+  ASSERT_EQ(holder.path, "root/lookup");
+  ASSERT_EQ(writer.path, "root/lookup");
+  ASSERT_EQ(waiter.path, "root/lookup");
+  EXPECT_EQ(waiter.blocked_on.rfind("lock of mutex 'cache' held by #2 root/lookup since step ", 0),
+            0u)
+      << waiter.blocked_on;
+  EXPECT_EQ(writer.blocked_on.rfind(
+                "lock of rwmutex 'table' held by 1 reader(s): #2 root/lookup since step ", 0),
+            0u)
+      << writer.blocked_on;
+  EXPECT_EQ(root.blocked_on.rfind("read lock of rwmutex 'table' queued behind writer #3 "
+                                  "root/lookup (1 reader(s) hold it)",
+                                  0),
+            0u)
+      << root.blocked_on;
+  // The census lines start the same way.
+  EXPECT_NE(format(out.live).find("  #2 root/lookup blocked at "), std::string::npos)
+      << format(out.live);
 }
 
 TEST(Mutex, LockingAMutexYouHoldIsAReportedDeadlock) {
@@ -170,8 +222,8 @@ TEST(Mutex, LockOrderCycleIsNamedInTheReport) {
     ASSERT_EQ(out.verdict, Verdict::quiescent) << out.summary();
     const std::string s = out.summary();
     EXPECT_NE(s.find("deadlock: lock-order cycle of 2 fibers"), std::string::npos) << s;
-    EXPECT_NE(s.find("#2 root/a: lock of mutex 'B' held by root/b"), std::string::npos) << s;
-    EXPECT_NE(s.find("#3 root/b: lock of mutex 'A' held by root/a"), std::string::npos) << s;
+    EXPECT_NE(s.find("#2 root/a: lock of mutex 'B' held by #3 root/b"), std::string::npos) << s;
+    EXPECT_NE(s.find("#3 root/b: lock of mutex 'A' held by #2 root/a"), std::string::npos) << s;
     EXPECT_TRUE(out.unreclaimed.empty()) << s;
   }
 }
@@ -224,7 +276,7 @@ TEST(SharedMutex, ReadLockTakenTwiceBehindAWaitingWriterIsAReportedDeadlock) {
   ASSERT_EQ(out.verdict, Verdict::quiescent) << out.summary();
   const std::string s = out.summary();
   EXPECT_NE(s.find("deadlock: reader/writer cycle of 2 fibers"), std::string::npos) << s;
-  EXPECT_NE(s.find("read lock of rwmutex 'config' queued behind writer root/reader/writer"),
+  EXPECT_NE(s.find("read lock of rwmutex 'config' queued behind writer #3 root/reader/writer"),
             std::string::npos)
       << s;
   EXPECT_TRUE(out.unreclaimed.empty()) << s;
@@ -266,9 +318,9 @@ TEST(Mutex, FibersBlockedForeverInLockAreUnwound) {
   });
   ASSERT_EQ(out.verdict, Verdict::quiescent) << out.summary();
   EXPECT_EQ(out.live.size(), 3u) << out.summary();
-  EXPECT_NE(
-      test::find_path(out.live, "root/locker").blocked_on.find("held by root, which has exited,"),
-      std::string::npos)
+  EXPECT_NE(test::find_path(out.live, "root/locker")
+                .blocked_on.find("held by #1 root, which has exited,"),
+            std::string::npos)
       << out.summary();
   EXPECT_NE(out.summary().find("stuck: #2 root/locker waits for #1, which has exited"),
             std::string::npos)
@@ -307,10 +359,10 @@ TEST(Mutex, UnwindingAGuardOverAMutexAnotherFiberHoldsIsIgnoredAndNoted) {
     EXPECT_TRUE(out.unreclaimed.empty()) << s;
     EXPECT_LE(out.reclaim_notes.size(), 1u) << s;
     for (const std::string& n : out.reclaim_notes) {
-      EXPECT_TRUE(n.starts_with("root/a: ") || n.starts_with("root/b: ")) << n;
+      EXPECT_TRUE(n.starts_with("#2 root/a: ") || n.starts_with("#3 root/b: ")) << n;
       // Whoever holds the mutex may unwind first and release it, or not yet.
       const bool held =
-          n.find("unlock of mutex 'devices' it did not hold (held by root/") != std::string::npos;
+          n.find("unlock of mutex 'devices' it did not hold (held by #") != std::string::npos;
       EXPECT_TRUE(held || n.find("unlock of mutex 'devices' it did not hold (not locked)") !=
                               std::string::npos)
           << n;

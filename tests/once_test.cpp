@@ -88,8 +88,9 @@ TEST(Once, ABlockedCallerNamesTheRunner) {
   });
   ASSERT_EQ(out.verdict, Verdict::quiescent) << out.summary();
   const FiberInfo user = test::find_path(out.live, "root/user");
-  EXPECT_EQ(user.blocked_on.rfind("call_once of once 'init' running in root/loader since step ", 0),
-            0u)
+  EXPECT_EQ(
+      user.blocked_on.rfind("call_once of once 'init' running in #2 root/loader since step ", 0),
+      0u)
       << user.blocked_on;
   EXPECT_EQ(user.waits_for,
             std::vector<std::uint64_t>{test::find_path(out.live, "root/loader").id});

@@ -5,6 +5,7 @@
 
 #include <boost/fiber/condition_variable.hpp>
 #include <boost/fiber/mutex.hpp>
+#include <chrono>
 #include <mutex>
 #include <optional>
 #include <stdexcept>
@@ -13,7 +14,9 @@
 #include "fibercheck/chan.hpp"
 #include "fibercheck/clock.hpp"
 #include "fibercheck/exceptions.hpp"
+#include "fibercheck/mutex.hpp"
 #include "fibercheck/scope.hpp"
+#include "fibercheck/select.hpp"
 #include "support.hpp"
 
 namespace fibercheck {
@@ -256,11 +259,200 @@ TEST(Run, RunsCannotNest) {
 }
 
 TEST(Run, SummaryNamesTheVerdictAndTheTrace) {
+  const unsigned line = __LINE__ + 1;
   Outcome out = run([](Done) { (void)Chan<int>(0, "never").recv(); });
   const std::string s = out.summary();
   EXPECT_EQ(s.rfind("quiescent after ", 0), 0u) << s;
   EXPECT_NE(s.find(hex(out.trace_hash)), std::string::npos) << s;
-  EXPECT_NE(s.find("#1 root blocked: recv on chan 'never'"), std::string::npos) << s;
+  EXPECT_NE(s.find("#1 root blocked at " + std::string(__FILE__) + ":" + std::to_string(line) +
+                   ": recv on chan 'never'"),
+            std::string::npos)
+      << s;
+}
+
+// ---- what the trace hash identifies ----
+
+// A root that starts one fiber named `name`, which receives on the channel `chan` of two
+// that nobody sends on.
+Outcome one_stuck_worker(const std::string& name, const std::string& chan) {
+  return run([&](Done done) {
+    Chan<int> a(0, "a"), b(0, "b");
+    const Chan<int> on = chan == "a" ? a : b;
+    Scope s(done, "workers");
+    s.spawn(name, [on](Done d) { (void)on.recv(d); });
+    s.join();
+  });
+}
+
+TEST(TraceHash, TheSameProgramTwiceGivesTheSameHash) {
+  const Outcome first = one_stuck_worker("worker", "a");
+  const Outcome second = one_stuck_worker("worker", "a");
+  EXPECT_EQ(first.trace_hash, second.trace_hash);
+  EXPECT_EQ(first.steps, second.steps);
+}
+
+TEST(TraceHash, AFibersNameIsPartOfIt) {
+  const Outcome worker = one_stuck_worker("worker", "a");
+  const Outcome fetcher = one_stuck_worker("fetcher", "a");
+  ASSERT_EQ(worker.steps, fetcher.steps);
+  ASSERT_EQ(worker.choices, fetcher.choices);
+  EXPECT_NE(worker.trace_hash, fetcher.trace_hash);
+}
+
+TEST(TraceHash, TheChannelAFiberBlocksOnIsPartOfIt) {
+  const Outcome on_a = one_stuck_worker("worker", "a");
+  const Outcome on_b = one_stuck_worker("worker", "b");
+  ASSERT_EQ(on_a.steps, on_b.steps);
+  ASSERT_EQ(on_a.choices, on_b.choices);
+  EXPECT_NE(on_a.trace_hash, on_b.trace_hash);
+}
+
+TEST(TraceHash, ARecvOnTheNilChannelDiffersFromOneNobodySendsOn) {
+  // One worker receiving on a nil channel, and a pool of one worker receiving from a
+  // channel nobody sends on: the same shape of schedule, different programs.
+  const Outcome nil = run([](Done done) {
+    Scope s(done, "root");
+    s.spawn("recv-nil", [](Done d) { (void)Chan<int>().recv(d); });
+  });
+  const Outcome pool = run([](Done done) {
+    Chan<int> jobs(0, "jobs");
+    Scope s(done, "root");
+    s.spawn("worker", [jobs](Done d) { (void)jobs.recv(d); });
+  });
+  ASSERT_EQ(nil.steps, pool.steps) << nil.summary() << pool.summary();
+  ASSERT_EQ(nil.choices, pool.choices);
+  EXPECT_NE(nil.trace_hash, pool.trace_hash);
+}
+
+TEST(TraceHash, ASelectsLaterCasesArePartOfIt) {
+  auto selecting = [](const char* second) {
+    return run([second](Done done) {
+      Chan<int> a(0, "a"), b(0, "b"), c(0, "c");
+      Recv<int> x, y;
+      (void)select(done, {on_recv(a, x), on_recv(std::string(second) == "b" ? b : c, y)});
+    });
+  };
+  EXPECT_NE(selecting("b").trace_hash, selecting("c").trace_hash);
+  EXPECT_EQ(selecting("b").trace_hash, selecting("b").trace_hash);
+}
+
+TEST(TraceHash, SourceLinesAreNotPartOfIt) {
+  // The same program written twice, at different lines: a replay line stays valid after
+  // an edit that only moves code.
+  const Outcome here = run([](Done done) {
+    Chan<int> jobs(0, "jobs");
+    Scope s(done, "root");
+    s.spawn("worker", [jobs](Done d) { (void)jobs.recv(d); });
+  });
+
+  const Outcome moved = run([](Done done) {
+    Chan<int> jobs(0, "jobs");
+
+    Scope s(done, "root");
+
+    s.spawn("worker", [jobs](Done d) { (void)jobs.recv(d); });
+  });
+  EXPECT_EQ(here.trace_hash, moved.trace_hash);
+}
+
+// ---- Outcome::headline() ----
+
+TEST(Headline, QuiescentSaysTheVerdictAndNamesTheDeadlockWithoutListingFibers) {
+  Outcome out = run(
+      [](Done done) {
+        Mutex m1("m1"), m2("m2");
+        Scope s(done, "s");
+        s.spawn("a", [m1, m2]() mutable {
+          std::lock_guard<Mutex> l1(m1);
+          (void)Chan<int>().try_recv();
+          std::lock_guard<Mutex> l2(m2);
+        });
+        s.spawn("b", [m1, m2]() mutable {
+          std::lock_guard<Mutex> l2(m2);
+          (void)Chan<int>().try_recv();
+          std::lock_guard<Mutex> l1(m1);
+        });
+      },
+      test::with(sched::StrategyKind::fifo));
+  ASSERT_EQ(out.verdict, Verdict::quiescent) << out.summary();
+  const std::string h = out.headline();
+  EXPECT_EQ(h.rfind("quiescent after " + std::to_string(out.steps) + " steps (trace " +
+                        hex(out.trace_hash) + ")",
+                    0),
+            0u)
+      << h;
+  EXPECT_EQ(h.find("fiber(s) live"), std::string::npos) << h;
+  EXPECT_EQ(h.find("blocked"), std::string::npos) << h;
+  EXPECT_EQ(h.find("held by"), std::string::npos) << h;
+  EXPECT_NE(h.find("deadlock: lock-order cycle of 2 fibers, each waiting for the next: #2 "
+                   "root/a, #3 root/b\n"),
+            std::string::npos)
+      << h;
+  // The summary has all of it.
+  EXPECT_NE(out.summary().find("fiber(s) live"), std::string::npos);
+  EXPECT_NE(out.summary().find("#2 root/a: lock of mutex"), std::string::npos) << out.summary();
+}
+
+TEST(Headline, StillRunningSaysHowManyWithoutTheirLoops) {
+  RunOptions opt;
+  opt.leak_window_steps = 200;
+  Outcome out = run(
+      [](Done) {
+        go("poller", [] {
+          for (;;) (void)Chan<int>(0, "updates").try_recv();
+        });
+      },
+      opt);
+  ASSERT_EQ(out.verdict, Verdict::still_running) << out.summary();
+  const std::string h = out.headline();
+  EXPECT_NE(h.find("root has returned, yet 1 fiber(s) kept running through a fair wind-down: "
+                   "they leaked (nothing will ever stop them)\n"),
+            std::string::npos)
+      << h;
+  EXPECT_EQ(h.find("poller"), std::string::npos) << h;
+  EXPECT_EQ(h.find("keeps doing"), std::string::npos) << h;
+  EXPECT_NE(out.summary().find("#2 root/poller keeps doing try_recv on chan 'updates'"),
+            std::string::npos)
+      << out.summary();
+}
+
+TEST(Headline, BudgetExceededLeavesOutWhatTheBlockedOnesKeptDoing) {
+  RunOptions opt;
+  opt.max_steps = 500;
+  Outcome out = run(
+      [](Done) {
+        for (;;) (void)sleep_for(Done(), std::chrono::milliseconds(1));
+      },
+      opt);
+  ASSERT_EQ(out.verdict, Verdict::step_budget_exceeded) << out.summary();
+  EXPECT_NE(out.summary().find("what the blocked ones kept doing"), std::string::npos)
+      << out.summary();
+  const std::string h = out.headline();
+  EXPECT_EQ(h.find("what the blocked ones kept doing"), std::string::npos) << h;
+  EXPECT_EQ(h.find("root"), std::string::npos) << h;
+}
+
+TEST(Headline, UnreclaimedGivesTheCountAndNoFiber) {
+  Outcome out = run([](Done) {
+    go("stuck", [] {
+      // Leaked on purpose: the fiber never wakes, so they must outlive the test.
+      auto* m = new boost::fibers::mutex;
+      auto* cv = new boost::fibers::condition_variable;
+      std::unique_lock<boost::fibers::mutex> lk(*m);
+      cv->wait(lk);
+    });
+  });
+  ASSERT_EQ(out.unreclaimed.size(), 1u) << out.summary();
+  const std::string h = out.headline();
+  EXPECT_NE(h.find("\n1 fiber(s) could not be unwound (blocked outside fibercheck, or ignoring "
+                   "the unwind); their thread is parked\n"),
+            std::string::npos)
+      << h;
+  EXPECT_EQ(h.find("stuck"), std::string::npos) << h;
+  // The summary lists the fiber once among the live ones, then says why it stayed.
+  const std::string s = out.summary();
+  EXPECT_NE(s.find("#2 root/stuck: blocked outside fibercheck"), std::string::npos) << s;
+  EXPECT_EQ(s.find("#2 root/stuck blocked"), s.rfind("#2 root/stuck blocked")) << s;
 }
 
 TEST(Run, HexIsSixteenDigits) {

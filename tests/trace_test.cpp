@@ -44,6 +44,28 @@ TEST(Trace, RunKeepsTheEventLogWhenAsked) {
     EXPECT_LE(out.events[i - 1].step, out.events[i].step);
 }
 
+TEST(Trace, ASendOrRecvEventNamesItsVerbOnce) {
+  RunOptions opt;
+  opt.trace = true;
+  const Outcome out = run(
+      [](Done) {
+        Chan<int> out(1, "out");
+        (void)out.send(7);
+        (void)out.recv();
+      },
+      opt);
+  ASSERT_TRUE(out.clean()) << out.summary();
+  std::vector<std::string> lines;
+  for (const Event& e : out.events)
+    if (e.kind == EventKind::send || e.kind == EventKind::recv) lines.push_back(format({e}));
+  ASSERT_EQ(lines.size(), 2u) << format(out.events);
+  // "send on chan", never "send send on chan"; the channel as the operation left it.
+  EXPECT_NE(lines[0].find(" #1 send on chan 'out' (cap 1, 1 buffered) -> ok\n"), std::string::npos)
+      << lines[0];
+  EXPECT_NE(lines[1].find(" #1 recv on chan 'out' (cap 1, 0 buffered) -> ok\n"), std::string::npos)
+      << lines[1];
+}
+
 TEST(Trace, RunKeepsNoEventsByDefault) { EXPECT_TRUE(traced_handoff(false).events.empty()); }
 
 TEST(Trace, TracingDoesNotChangeTheTrace) {

@@ -35,7 +35,9 @@ struct FiberInfo {
   FiberState state = FiberState::ready;
   // True when blocked in a fibercheck primitive, which can be unwound on reclaim.
   bool in_fibercheck_wait = false;
-  // "recv on chan 'results' (cap 0)"; "blocked outside fibercheck" for other waits.
+  // What it waits on, a noun phrase that reads after "blocked in ": "recv on chan
+  // 'results' (cap 0, 0 buffered)"; kWaitOutsideFibercheck for a wait inside plain
+  // Boost.Fiber code.
   std::string blocked_on;
   std::string done;  // the done signal the fiber was given, if any
   std::uint64_t blocked_since_step = 0;
@@ -65,12 +67,21 @@ struct FiberInfo {
   [[nodiscard]] std::string blocked_site() const;
 };
 
+// FiberInfo::blocked_on of a fiber blocked outside fibercheck's primitives: "a wait
+// outside fibercheck (a plain Boost.Fiber mutex, condition variable, channel, join or
+// sleep)".
+extern const char* const kWaitOutsideFibercheck;
+
 // The live fibers on the calling thread, ordered by id.
 [[nodiscard]] std::vector<FiberInfo> census();
 [[nodiscard]] std::size_t live_fibers();
-// One line per fiber: "#3 root/pipeline/stage-2 blocked: recv on chan 'in' (cap 0) [spawned at
-// f.cpp:12]". A ready or running fiber also shows its last operation: "; last op: try_recv on chan
-// 'updates' (4096 times)".
+// One line per fiber:
+//   "  #3 root/pipeline/stage-2 blocked at f.cpp:47: recv on chan 'in' (cap 0, 0 buffered)
+//   since step 9; given done 'root' [spawned at f.cpp:12]"
+// (" at FILE:LINE" only when the blocking call's site is known: not for a wait outside
+// fibercheck, nor for a lock taken through std::lock_guard and its kin). A ready or
+// running fiber also shows its last operation: "; last op: try_recv on chan 'updates'
+// (4096 times)".
 [[nodiscard]] std::string format(const std::vector<FiberInfo>& fibers);
 // What a fiber that keeps running waits for: "it watches done 'reconnect', which
 // nobody closed", or that it watches none, or one that never closes.

@@ -23,6 +23,7 @@
 #include "fibercheck/config.hpp"
 #include "fibercheck/detail/chan_base.hpp"
 #include "fibercheck/done.hpp"
+#include "fibercheck/source_location.hpp"
 #include "fibercheck/status.hpp"
 
 namespace fibercheck {
@@ -109,8 +110,11 @@ struct SelectResult {
   Status status;
 };
 
+// `site`: the user's call, for the census of a blocked select (empty for forms that
+// never block).
 SelectResult select_impl(const SelectCase* cases, int n, const Done* done, bool has_default,
-                         std::optional<std::int64_t> deadline = std::nullopt);
+                         std::optional<std::int64_t> deadline = std::nullopt,
+                         const source_location& site = source_location());
 
 }  // namespace detail
 
@@ -124,20 +128,23 @@ class Chan {
       : state_(std::make_shared<detail::ChanState<T>>(std::move(name), capacity)) {}
 
   // Blocks until the value is delivered (ok), the channel is closed (closed) or
-  // done closes (cancelled). The value is consumed either way.
-  Status send(const Done& done, T value) const {
+  // done closes (cancelled). The value is consumed either way. `loc` (the caller's
+  // line, by default) is where the census says a blocked sender blocked.
+  Status send(const Done& done, T value, source_location loc = source_location::current()) const {
     Status st = Status::would_block;
     detail::SelectCase c{state_.get(), detail::WaitOp::send, &value, &st};
-    return detail::select_impl(&c, 1, &done, false).status;
+    return detail::select_impl(&c, 1, &done, false, std::nullopt, loc).status;
   }
-  Status send(T value) const { return send(Done(), std::move(value)); }
+  Status send(T value, source_location loc = source_location::current()) const {
+    return send(Done(), std::move(value), loc);
+  }
 
   // Blocks until a value arrives (ok), the channel is closed and drained (closed),
   // or done closes (cancelled).
-  Recv<T> recv(const Done& done = Done()) const {
+  Recv<T> recv(const Done& done = Done(), source_location loc = source_location::current()) const {
     Recv<T> r;
     detail::SelectCase c{state_.get(), detail::WaitOp::recv, &r.value, &r.status};
-    r.status = detail::select_impl(&c, 1, &done, false).status;
+    r.status = detail::select_impl(&c, 1, &done, false, std::nullopt, loc).status;
     return r;
   }
 

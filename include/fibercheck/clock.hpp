@@ -14,6 +14,7 @@
 #include "fibercheck/chan.hpp"
 #include "fibercheck/config.hpp"
 #include "fibercheck/done.hpp"
+#include "fibercheck/source_location.hpp"
 
 namespace fibercheck {
 
@@ -23,7 +24,8 @@ using Duration = std::chrono::nanoseconds;
 [[nodiscard]] Duration now();
 
 // Sleeps for d: Status::ok once d has passed, Status::cancelled if done closed first.
-Status sleep_for(const Done& done, Duration d);
+// `loc` (the caller's line, by default) is where the census says it sleeps.
+Status sleep_for(const Done& done, Duration d, source_location loc = source_location::current());
 
 // A channel (capacity 1) that receives now() once, d from now (Go's time.After).
 [[nodiscard]] Chan<Duration> after(Duration d);

@@ -36,6 +36,7 @@
 #include "fibercheck/config.hpp"
 #include "fibercheck/done.hpp"
 #include "fibercheck/mutex.hpp"
+#include "fibercheck/source_location.hpp"
 #include "fibercheck/status.hpp"
 
 namespace fibercheck {
@@ -49,7 +50,8 @@ class CondState;
 struct CondLock {
   void* lk;
   void (*unlock)(void*);
-  void (*relock)(void*);
+  // Takes the side `lk` held again, blocking at the user's `site`, and lets `lk` own it.
+  void (*relock)(void*, const source_location& site);
   bool owns;
   const std::string* name;  // its mutex's; null when it has none
   bool rw;                  // a SharedMutex
@@ -60,7 +62,18 @@ template <class Lock>
 CondLock cond_lock(Lock& lk, bool rw, bool read_side) noexcept {
   return {&lk,
           [](void* p) { static_cast<Lock*>(p)->unlock(); },
-          [](void* p) { static_cast<Lock*>(p)->lock(); },
+          [](void* p, const source_location& site) {
+            // Through the mutex, so that a blocked relock shows the user's wait() line;
+            // then `lk` adopts it (it owns nothing now, so the assignment unlocks nothing).
+            Lock& l = *static_cast<Lock*>(p);
+            auto* m = l.mutex();
+            if constexpr (std::same_as<Lock, std::shared_lock<SharedMutex>>) {
+              m->lock_shared(site);
+            } else {
+              m->lock(site);
+            }
+            l = Lock(*m, std::adopt_lock);
+          },
           lk.owns_lock(),
           lk.mutex() ? &lk.mutex()->name() : nullptr,
           rw,
@@ -79,23 +92,30 @@ class CondVar {
 
   // Each form releases and retakes the side of the lock that `lk` holds; `lk` must
   // own it (std::system_error otherwise).
-  Status wait(std::unique_lock<Mutex>& lk, const Done& cancel = Done()) const {
-    return wait_on(detail::cond_lock(lk, false, false), cancel);
+  // `loc` (the caller's line, by default) is where the census says the wait blocked,
+  // and the retaking of the lock after it.
+  Status wait(std::unique_lock<Mutex>& lk, const Done& cancel = Done(),
+              source_location loc = source_location::current()) const {
+    return wait_on(detail::cond_lock(lk, false, false), cancel, loc);
   }
-  Status wait(std::unique_lock<SharedMutex>& lk, const Done& cancel = Done()) const {
-    return wait_on(detail::cond_lock(lk, true, false), cancel);
+  Status wait(std::unique_lock<SharedMutex>& lk, const Done& cancel = Done(),
+              source_location loc = source_location::current()) const {
+    return wait_on(detail::cond_lock(lk, true, false), cancel, loc);
   }
   // Go's rw.RLocker(): waits without its read lock, so a writer can change the state
   // and notify.
-  Status wait(std::shared_lock<SharedMutex>& lk, const Done& cancel = Done()) const {
-    return wait_on(detail::cond_lock(lk, true, true), cancel);
+  Status wait(std::shared_lock<SharedMutex>& lk, const Done& cancel = Done(),
+              source_location loc = source_location::current()) const {
+    return wait_on(detail::cond_lock(lk, true, true), cancel, loc);
   }
   // Waits until pred() holds (ok) or `cancel` closes first (cancelled), over any of
   // the locks above.
   template <detail::CondLockable Lock, class Pred>
-  Status wait(Lock& lk, const Done& cancel, Pred pred) const {
+  Status wait(Lock& lk, const Done& cancel, Pred pred,
+              source_location loc = source_location::current()) const {
     while (!pred())
-      if (wait(lk, cancel) == Status::cancelled) return pred() ? Status::ok : Status::cancelled;
+      if (wait(lk, cancel, loc) == Status::cancelled)
+        return pred() ? Status::ok : Status::cancelled;
     return Status::ok;
   }
   // Wakes the longest-waiting fiber, if any (Go's Signal).
@@ -105,7 +125,7 @@ class CondVar {
   [[nodiscard]] const std::string& name() const noexcept;
 
  private:
-  Status wait_on(const detail::CondLock& lk, const Done& cancel) const;
+  Status wait_on(const detail::CondLock& lk, const Done& cancel, const source_location& site) const;
 
   std::shared_ptr<detail::CondState> state_;
 };

@@ -25,6 +25,11 @@ namespace fibercheck {
 // string when no blocked fiber waits for a known holder. Only meaningful when the
 // fibers cannot run any more (a quiescent run): a holder that is still ready is not
 // reported.
-[[nodiscard]] std::string explain_deadlock(const std::vector<FiberInfo>& fibers);
+//
+// DeadlockText::names_only names each fiber ("#2 root/a") without what it waits on, for
+// reports that show every fiber's wait elsewhere (Outcome::headline()).
+enum class DeadlockText { full, names_only };
+[[nodiscard]] std::string explain_deadlock(const std::vector<FiberInfo>& fibers,
+                                           DeadlockText text = DeadlockText::full);
 
 }  // namespace fibercheck

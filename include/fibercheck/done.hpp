@@ -25,6 +25,7 @@
 #include <string>
 
 #include "fibercheck/config.hpp"
+#include "fibercheck/source_location.hpp"
 #include "fibercheck/status.hpp"
 
 namespace fibercheck {
@@ -45,8 +46,9 @@ class Done {
 
   // True once the owner closed this signal or any ancestor of it.
   [[nodiscard]] bool closed() const noexcept;
-  // Blocks the calling fiber until closed. A never-closing Done blocks forever.
-  void wait() const;
+  // Blocks the calling fiber until closed. A never-closing Done blocks forever. `loc`
+  // (the caller's line, by default) is where the census says it blocked.
+  void wait(source_location loc = source_location::current()) const;
   // Why it closed: open, cancelled, or deadline_exceeded.
   [[nodiscard]] CloseReason reason() const noexcept;
   // The name it reports in the census ("root/pipeline"); "never" for the default.

@@ -33,8 +33,11 @@ namespace fibercheck {
 
 class ErrGroup {
  public:
-  // The group's done derives from `parent` and is named `name`.
-  explicit ErrGroup(const Done& parent, std::string name = "errgroup");
+  // The group's done derives from `parent` and is named `name`. `loc` (the line that
+  // declares the group, by default) is where the census says the destructor's wait for
+  // the children blocked.
+  explicit ErrGroup(const Done& parent, std::string name = "errgroup",
+                    source_location loc = source_location::current());
   ErrGroup(const ErrGroup&) = delete;
   ErrGroup& operator=(const ErrGroup&) = delete;
 
@@ -56,8 +59,9 @@ class ErrGroup {
         loc);
   }
 
-  // Joins every child; returns the first failure, or nullptr when all succeeded.
-  [[nodiscard]] std::exception_ptr wait();
+  // Joins every child; returns the first failure, or nullptr when all succeeded. `loc`
+  // (the caller's line, by default) is where the census says a blocked wait blocked.
+  [[nodiscard]] std::exception_ptr wait(source_location loc = source_location::current());
   // Closes the group's done, as a failure would, without recording an error.
   void cancel() noexcept { source_.close(); }
   [[nodiscard]] Done done() const noexcept { return source_.done(); }

@@ -35,6 +35,7 @@
 #include <string>
 
 #include "fibercheck/config.hpp"
+#include "fibercheck/source_location.hpp"
 
 namespace fibercheck {
 
@@ -46,8 +47,10 @@ class Mutex {
  public:
   explicit Mutex(std::string name = "mutex");
 
-  // Blocks until the lock is this caller's.
-  void lock() const;
+  // Blocks until the lock is this caller's. `loc` (the caller's line, by default) is
+  // where the census says a blocked lock() blocked; through std::lock_guard and its
+  // kin the caller is the standard library, whose line the census leaves out.
+  void lock(source_location loc = source_location::current()) const;
   // Takes the lock if it is free and nobody waits for it; never blocks.
   [[nodiscard]] bool try_lock() const;
   void unlock() const;
@@ -61,12 +64,12 @@ class SharedMutex {
  public:
   explicit SharedMutex(std::string name = "rwmutex");
 
-  // Exclusive (writer) side.
-  void lock() const;
+  // Exclusive (writer) side. `loc` as for Mutex::lock.
+  void lock(source_location loc = source_location::current()) const;
   [[nodiscard]] bool try_lock() const;
   void unlock() const;
   // Shared (reader) side: blocks while a writer holds or waits for the lock.
-  void lock_shared() const;
+  void lock_shared(source_location loc = source_location::current()) const;
   [[nodiscard]] bool try_lock_shared() const;
   void unlock_shared() const;
   [[nodiscard]] const std::string& name() const noexcept;

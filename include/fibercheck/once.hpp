@@ -20,6 +20,7 @@
 #include <string>
 
 #include "fibercheck/config.hpp"
+#include "fibercheck/source_location.hpp"
 
 namespace fibercheck {
 
@@ -31,10 +32,11 @@ class Once {
  public:
   explicit Once(std::string name = "once");
 
-  // Runs f unless a call already completed; blocks while another fiber runs it.
+  // Runs f unless a call already completed; blocks while another fiber runs it. `loc`
+  // (the caller's line, by default) is where the census says a blocked caller blocked.
   template <class F>
-  void call(F&& f) const {
-    if (!begin()) return;
+  void call(F&& f, source_location loc = source_location::current()) const {
+    if (!begin(loc)) return;
     try {
       std::invoke(std::forward<F>(f));
     } catch (...) {
@@ -49,14 +51,14 @@ class Once {
 
  private:
   // True when the caller must run the function now.
-  [[nodiscard]] bool begin() const;
+  [[nodiscard]] bool begin(const source_location& site) const;
   void finish(bool completed) const noexcept;
   std::shared_ptr<detail::OnceState> state_;
 };
 
 template <class F>
-void call_once(const Once& once, F&& f) {
-  once.call(std::forward<F>(f));
+void call_once(const Once& once, F&& f, source_location loc = source_location::current()) {
+  once.call(std::forward<F>(f), loc);
 }
 
 }  // namespace fibercheck

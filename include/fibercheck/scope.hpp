@@ -107,8 +107,11 @@ void launch(FiberProps* props, ScopeState* scope, Fn&& fn) {
 class Scope {
  public:
   // A scope whose done is derived from `parent`; `name` names that done in the
-  // census (default: the path of the fiber that creates the scope).
-  explicit Scope(const Done& parent, std::string name = "");
+  // census (default: the path of the fiber that creates the scope). `loc` (the line
+  // that declares the scope, by default) is where the census says the destructor's
+  // wait for the children blocked: a destructor has no call site of its own.
+  explicit Scope(const Done& parent, std::string name = "",
+                 source_location loc = source_location::current());
   Scope(const Scope&) = delete;
   Scope& operator=(const Scope&) = delete;
   // Closes the scope's done, then waits for every child.
@@ -132,8 +135,9 @@ class Scope {
     detail::sync_point("spawn", name);
   }
 
-  // Waits for every child. Rethrows the first child exception as a FiberError.
-  void join();
+  // Waits for every child. Rethrows the first child exception as a FiberError. `loc`
+  // (the caller's line, by default) is where the census says a blocked join blocked.
+  void join(source_location loc = source_location::current());
   // Closes the scope's done: every child is asked to stop.
   void cancel() noexcept { source_.close(); }
   [[nodiscard]] Done done() const noexcept { return source_.done(); }
@@ -141,8 +145,9 @@ class Scope {
   [[nodiscard]] std::size_t running() const;
 
  private:
-  void wait_children(bool unwindable);
+  void wait_children(bool unwindable, const source_location& site);
   DoneSource source_;
+  source_location site_;  // where the scope was declared
   std::shared_ptr<detail::ScopeState> state_;
 };
 

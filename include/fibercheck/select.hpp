@@ -33,9 +33,12 @@ template <class T>
 }
 
 // Blocks until one case happens (index of the case, status ok or closed) or done
-// closes (index -1, Status::cancelled).
-inline Selected select(const Done& done, std::initializer_list<SelectCase> cases) {
-  return detail::select_impl(cases.begin(), static_cast<int>(cases.size()), &done, false);
+// closes (index -1, Status::cancelled). `loc` (the caller's line, by default) is where
+// the census says a blocked select blocked.
+inline Selected select(const Done& done, std::initializer_list<SelectCase> cases,
+                       source_location loc = source_location::current()) {
+  return detail::select_impl(cases.begin(), static_cast<int>(cases.size()), &done, false,
+                             std::nullopt, loc);
 }
 
 // Takes a ready case if there is one, else returns index -1 with Status::would_block

@@ -20,6 +20,7 @@
 
 #include "fibercheck/config.hpp"
 #include "fibercheck/done.hpp"
+#include "fibercheck/source_location.hpp"
 #include "fibercheck/status.hpp"
 
 namespace fibercheck {
@@ -36,10 +37,11 @@ class WaitGroup {
   void add(std::int64_t delta = 1) const;
   // add(-1).
   void done() const { add(-1); }
-  // Blocks until the counter is zero.
-  void wait() const;
+  // Blocks until the counter is zero. `loc` (the caller's line, by default) is where
+  // the census says a blocked wait blocked.
+  void wait(source_location loc = source_location::current()) const;
   // Blocks until the counter is zero (ok) or `cancel` closes first (cancelled).
-  Status wait(const Done& cancel) const;
+  Status wait(const Done& cancel, source_location loc = source_location::current()) const;
   [[nodiscard]] std::int64_t outstanding() const;
   [[nodiscard]] const std::string& name() const noexcept;
 

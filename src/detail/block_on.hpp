@@ -15,6 +15,7 @@ struct BlockOn {
   WaitList& list;
   const Waitable& object;
   WaitOp op = WaitOp::other;
+  source_location site;  // the user's call, for the census
 };
 
 // Locks the object's and the done's mutex in address order (as select does).
@@ -58,6 +59,7 @@ Status block_on(const BlockOn& on, const Done* done, Ready&& ready_locked,
   nodes[1].object = ds;
   w.nodes = nodes;
   w.node_count = ds ? 2 : 1;
+  w.site = on.site;
   {
     LockPair lk(&on.m, ds ? &ds->m : nullptr);
     if (ready_locked()) return Status::ok;

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <exception>
 #include <stdexcept>
+#include <string_view>
 #include <typeinfo>
 
 #include "detail/done_state.hpp"
@@ -274,10 +275,29 @@ void sched_point() {
 }
 
 namespace {
-// Records "verb 'name'" among the fiber's recent operations. Compares the literal's
-// address and the name; a new operation takes the least recently used slot. A loop
-// over a few operations neither allocates nor moves strings.
-void note_op(FiberProps& p, const char* verb, const std::string& name) {
+std::uint64_t fnv1a(std::uint64_t h, std::string_view s) noexcept {
+  for (unsigned char c : s) h = (h ^ c) * 0x100000001b3ull;
+  return h;
+}
+}  // namespace
+
+std::uint64_t op_hash(const char* verb, const std::string& name) noexcept {
+  std::uint64_t h = fnv1a(0xcbf29ce484222325ull, verb);
+  h = (h ^ 0xFFu) * 0x100000001b3ull;  // a byte no text holds: "ab"+"c" differs from "a"+"bc"
+  return fnv1a(h, name);
+}
+
+void mix_trace(std::uint64_t v) noexcept {
+  Runtime& rt = Runtime::get();
+  if (rt.run != nullptr) rt.run->trace_hash = sched::mix(rt.run->trace_hash, v);
+}
+
+namespace {
+// Records "verb 'name'" among the fiber's recent operations and returns its slot.
+// Compares the literal's address and the name; a new operation takes the least recently
+// used slot (and hashes its verb and name once). A loop over a few operations neither
+// allocates, moves strings nor hashes them again.
+const FiberProps::RecentOp& note_op(FiberProps& p, const char* verb, const std::string& name) {
   auto& ops = p.recent_ops;
   FiberProps::RecentOp* slot = &ops[p.last_op];
   if (slot->verb != verb || slot->name != name) {
@@ -295,11 +315,13 @@ void note_op(FiberProps& p, const char* verb, const std::string& name) {
       slot->verb = verb;
       slot->name = name;
       slot->count = 0;
+      slot->hash = op_hash(verb, name);
     }
     p.last_op = static_cast<std::uint8_t>(slot - ops.data());
   }
   ++slot->count;
   slot->used = ++p.op_clock;
+  return *slot;
 }
 }  // namespace
 
@@ -308,9 +330,12 @@ void enter(const char* verb, const std::string& name) {
   FiberProps* p = current_fiber();
   if (p == nullptr) return;
   if (p->unwinding && std::uncaught_exceptions() == 0) throw_unwind(*p);
-  note_op(*p, verb, name);
+  const FiberProps::RecentOp& op = note_op(*p, verb, name);
   Runtime& rt = Runtime::get();
   if (rt.run == nullptr || rt.sched == nullptr) return;
+  // The trace hash names the program: which fiber did what to which object (the
+  // schedule's own decisions are mixed in by the scheduler).
+  rt.run->trace_hash = sched::mix(rt.run->trace_hash, op.hash);
   rt.sched->yield_point(*p);
   if (p->unwinding && std::uncaught_exceptions() == 0) throw Unwind{};
   if (rt.run->record_detail) touch(name);  // the operation runs in the step that follows
@@ -321,7 +346,7 @@ void sync_point(const char* verb, const std::string& name) {
   if (rt.run == nullptr || rt.sched == nullptr) return;
   FiberProps* p = current_fiber();
   if (p == nullptr) return;
-  note_op(*p, verb, name);
+  rt.run->trace_hash = sched::mix(rt.run->trace_hash, note_op(*p, verb, name).hash);
   rt.sched->yield_point(*p);
   if (rt.run != nullptr && rt.run->record_detail) touch(name);
 }
@@ -347,8 +372,7 @@ void touch(const std::string& name) noexcept {
   Runtime& rt = Runtime::get();
   if (rt.run == nullptr || !rt.run->record_detail || rt.run->choice_detail.empty()) return;
   // FNV-1a; equal names count as one primitive, which only costs reduction.
-  std::uint64_t h = 0xcbf29ce484222325ull;
-  for (unsigned char c : name) h = (h ^ c) * 0x100000001b3ull;
+  const std::uint64_t h = fnv1a(0xcbf29ce484222325ull, name);
   auto& t = rt.run->choice_detail.back().touched;
   if (std::find(t.begin(), t.end(), h) == t.end()) t.push_back(h);
 }

@@ -67,6 +67,7 @@ struct FiberProps final : boost::fibers::fiber_properties {
     std::string name;
     std::uint64_t count = 0;
     std::uint64_t used = 0;  // op_clock when last entered
+    std::uint64_t hash = 0;  // op_hash(verb, name), mixed into the trace hash at each entry
   };
   std::array<RecentOp, 4> recent_ops;
   std::uint64_t op_clock = 0;
@@ -203,6 +204,13 @@ extern constinit thread_local RunningContext t_running;
 [[nodiscard]] inline boost::fibers::context* running_context() noexcept {
   return t_running.valid ? t_running.ctx : boost::fibers::context::active();
 }
+
+// What the trace hash knows of an operation or a fiber: FNV-1a over `verb`, a separator
+// and `name` ("recv on chan" and "pages"; "spawn" and "fetcher-1"). Names only: nothing
+// that changes between processes or when source lines move.
+[[nodiscard]] std::uint64_t op_hash(const char* verb, const std::string& name) noexcept;
+// Mixes v into the run's trace hash; nothing outside a run.
+void mix_trace(std::uint64_t v) noexcept;
 
 // The running fiber's record, or nullptr on a main context / foreign scheduler.
 [[nodiscard]] FiberProps* current_fiber() noexcept;

@@ -91,6 +91,7 @@ boost::fibers::fiber_properties* Scheduler::new_properties(context* ctx) {
   p->path = parent ? parent->path + "/" + p->name : p->name;
   ctx->set_fss_data(&kExitKey, boost::fibers::detail::fss_cleanup_function::ptr_t{new ExitMarker},
                     p, false);
+  mix_trace(op_hash("spawn plain fiber", p->name));
   rt.event(EventKind::spawn, p->id, p->path + " (plain boost fiber)");
   return p;
 }

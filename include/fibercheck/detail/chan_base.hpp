@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 
 #include "fibercheck/config.hpp"
@@ -20,7 +21,7 @@ inline bool has_pending(const WaitList& q) noexcept {
 
 class ChanBase : public Waitable {
  public:
-  ChanBase(std::string name, std::size_t capacity) : name_(std::move(name)), cap_(capacity) {}
+  ChanBase(std::string name, std::size_t capacity);
   virtual ~ChanBase() = default;
 
   [[nodiscard]] bool ready_locked(WaitOp op) const noexcept {
@@ -35,18 +36,24 @@ class ChanBase : public Waitable {
 
   // Closes the channel, waking every blocked sender and receiver. False if it was closed.
   bool close();
+  // "send on chan 'out' (cap 0, 0 buffered)".
   std::string describe(WaitOp op) const override;
+  // The channel alone: "chan 'out' (cap 0, 0 buffered, closed)".
+  [[nodiscard]] std::string describe_chan() const;
 
   ObjectLock m;
   WaitList recvq_;
   WaitList sendq_;
 
   [[nodiscard]] const std::string& name() const noexcept { return name_; }
+  // The name as the trace hash knows it, computed once at creation.
+  [[nodiscard]] std::uint64_t name_hash() const noexcept { return name_hash_; }
   [[nodiscard]] std::size_t capacity() const noexcept { return cap_; }
   [[nodiscard]] bool closed_locked() const noexcept { return closed_; }
 
  protected:
   std::string name_;
+  std::uint64_t name_hash_;
   std::size_t cap_;
   bool closed_ = false;
 };

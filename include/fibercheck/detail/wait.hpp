@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "fibercheck/config.hpp"
+#include "fibercheck/source_location.hpp"
 #include "fibercheck/status.hpp"
 
 namespace fibercheck::detail {
@@ -97,6 +98,9 @@ struct Waiter {
   WaitNode* nodes = nullptr;  // the operation's nodes, for the census
   int node_count = 0;
   std::optional<std::int64_t> deadline;  // fibercheck clock nanoseconds
+  // The user's call that blocks here (FiberInfo::blocked_file and blocked_line); set by
+  // the public operation before block(), passed through by fibercheck's own wrappers.
+  source_location site;
 
   bool try_claim(int index) noexcept {
     int expected = kPending;
