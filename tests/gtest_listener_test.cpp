@@ -70,7 +70,9 @@ TEST_F(Listener, ATestThatLeavesAFiberFailsNamingIt) {
   EXPECT_NE(child.output.find("[  FAILED  ] Helper.LeavesABlockedFiber"), std::string::npos)
       << child.output;
   EXPECT_NE(child.output.find("left fibers running"), std::string::npos) << child.output;
-  EXPECT_NE(child.output.find("stuck-reader blocked: recv on chan 'never'"), std::string::npos)
+  EXPECT_NE(child.output.find(
+                "stuck-reader blocked at tests/gtest_listener_helper.cpp:20: recv on chan 'never'"),
+            std::string::npos)
       << child.output;
 }
 

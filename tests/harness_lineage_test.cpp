@@ -206,7 +206,7 @@ TEST(Lineage, SaysEachSinceStepOnce) {
        at = line.find("since step", at + 1))
     ++sinces;
   EXPECT_EQ(sinces, 2u) << line;  // held since, waiting since
-  EXPECT_TRUE(contains(line, "held by root/holder since step ")) << line;
+  EXPECT_TRUE(contains(line, "held by #2 root/holder since step ")) << line;
   EXPECT_TRUE(contains(line, "; waiting since step ")) << line;
   for (std::size_t at = line.find(" since step "); at != std::string::npos;
        at = line.find(" since step ", at + 1)) {
