@@ -36,7 +36,8 @@ Holder me() {
 // "#4 root/lookup": the census id tells same-named siblings apart, as census lines do.
 std::string name_of(const Holder& h) {
   if (h.id == 0) return h.path;
-  std::string s = "#" + std::to_string(h.id);
+  std::string s = "#";
+  s += std::to_string(h.id);
   s += ' ';
   s += h.path;
   return s;

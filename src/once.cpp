@@ -37,7 +37,8 @@ namespace {
 // "#4 root/loader": the census id tells same-named siblings apart, as census lines do.
 std::string runner_name(const FiberProps* p) {
   if (p == nullptr) return "the main context";
-  std::string s = "#" + std::to_string(p->id);
+  std::string s = "#";
+  s += std::to_string(p->id);
   s += ' ';
   s += p->path;
   return s;
