@@ -72,7 +72,11 @@ std::string why_not_unwound(const FiberInfo& f) {
 }
 
 std::string Outcome::summary() const { return summary(true); }
-std::string Outcome::headline() const { return summary(false); }
+std::string Outcome::headline() const {
+  std::string s = summary(false);
+  while (!s.empty() && s.back() == '\n') s.pop_back();  // callers put it on lines of their own
+  return s;
+}
 
 std::string Outcome::summary(bool list_fibers) const {
   std::string s = to_string(verdict);

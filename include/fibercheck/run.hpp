@@ -111,7 +111,8 @@ struct Outcome {
   // "leak: 2 fibers live after 41 steps (trace 9f3a...)" and the census, one line each.
   [[nodiscard]] std::string summary() const;
   // The same without the per-fiber lists: for reports that describe each fiber
-  // themselves (the harness's lineage report), so no fiber is listed twice.
+  // themselves (the harness's lineage report), so no fiber is listed twice. No trailing
+  // newline: callers end the line.
   [[nodiscard]] std::string headline() const;
 
  private:

@@ -180,9 +180,6 @@ void describe(const CheckRoot& root, RootCase c, const CheckOptions& opt,
   if (is_completion(c) && root.takes_done() && waits_for_roots_done(first))
     s += "(if root is meant to run until its done closes, as a server loop is, set "
          "CheckOptions::completion = false)\n";
-  if (parked)
-    s += "unreclaimable: fibers blocked on plain boost::fibers primitives cannot be unwound; "
-         "their case thread is parked until the process exits\n";
   if (first.trace_hash != second.trace_hash || first.verdict != second.verdict)
     s += "NOT DETERMINISTIC: the same case ran differently twice, so root depends on something "
          "fibercheck does not control (real time, threads, addresses, global state)\n";

@@ -180,6 +180,10 @@ bool keeps_running(Verdict v) {
 std::string who_and_origin(const FiberInfo& f) {
   std::string s = fiber_label(f.id, f.path);
   s += " (";
+  if (f.plain && f.file.empty()) {  // Boost.Fiber does not say where a fiber was made
+    s += "a plain boost::fibers::fiber, spawn site unknown)";
+    return s;
+  }
   const std::string kind = kind_of(f.name);
   if (!kind.empty()) s += kind + ", ";
   s += "spawned at ";
@@ -226,8 +230,7 @@ std::string state_text(const FiberInfo& f, Verdict verdict) {
   if (!at.empty()) {
     s += ", at " + at;
   } else if (!f.in_fibercheck_wait) {
-    s += "; the line of that wait is unknown (a plain Boost.Fiber call, which fibercheck does "
-         "not see)";
+    s += ", at a line fibercheck cannot see (inside plain Boost.Fiber code)";
   }
   if (keeps_running(verdict) && !f.last_op.empty()) {
     // Blocked at this instant, yet it kept coming back (a loop over a timer or a poll).
@@ -334,7 +337,10 @@ Entry describe(const FiberInfo& f, const Outcome& o, History& h,
   }
   if (unreclaimed) {
     e.line += "; it could not be unwound: ";
-    e.line += why_not_unwound(f);
+    // Its line already says the wait is outside fibercheck: say only what follows.
+    e.line += f.state == FiberState::blocked && !f.in_fibercheck_wait
+                  ? std::string("nothing interrupts a wait outside fibercheck")
+                  : why_not_unwound(f);
     e.reason += "|unreclaimed";
   }
   return e;
