@@ -20,7 +20,8 @@ std::string progress_text(const Progress& p) {
              num(p.all_asked), " in all, ", num(p.failures), " failed");
 }
 
-ProgressLine::ProgressLine(bool wanted) : enabled_(wanted && ::isatty(STDERR_FILENO) == 1) {}
+ProgressLine::ProgressLine(bool wanted, bool forced)
+    : enabled_(forced || (wanted && ::isatty(STDERR_FILENO) == 1)) {}
 
 void ProgressLine::update(const Progress& p) {
   if (!enabled_) return;

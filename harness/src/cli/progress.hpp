@@ -3,8 +3,8 @@
 //   fibercheck: completion (suite 2 of 6): 120 of 500 cases, 620 of 3000 in all, 0 failed
 //
 // on stderr, only when stderr is a terminal (a CI log piped from stdout or stderr
-// stays clean) and not turned off. Redrawn at most ten times a second, so a fast
-// run spends next to nothing on it; cleared before anything else is printed.
+// stays clean) and not turned off, or when asked for with --progress. Redrawn at most ten times a
+// second, so a fast run spends next to nothing on it; cleared before anything else is printed.
 #pragma once
 
 #include <chrono>
@@ -27,8 +27,8 @@ struct Progress {
 
 class ProgressLine {
  public:
-  // Draws only if `wanted` and stderr is a terminal.
-  explicit ProgressLine(bool wanted);
+  // Draws only if `wanted` and stderr is a terminal, or `forced` (--progress).
+  ProgressLine(bool wanted, bool forced);
   ProgressLine(const ProgressLine&) = delete;
   ProgressLine& operator=(const ProgressLine&) = delete;
   ~ProgressLine() { clear(); }

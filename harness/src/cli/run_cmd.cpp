@@ -109,7 +109,8 @@ struct RunPlan {
   Shard shard;
   std::vector<const harness::Suite*> suites;
   bool list_cases = false;
-  bool progress = true;
+  bool progress = true;          // unless --no-progress
+  bool progress_forced = false;  // --progress: even when stderr is no terminal
   std::optional<std::string> junit, failures;
 };
 
@@ -244,6 +245,10 @@ RunPlan read_plan(const CLI::App& run) {
   p.shard = chosen_shard(run);
   p.list_cases = given(run, "--list-cases");
   p.progress = !given(run, "--no-progress");
+  p.progress_forced = given(run, "--progress");
+  if (p.progress_forced && !p.progress)
+    throw UsageError(
+        "options --progress and --no-progress contradict each other: give one of them");
   p.junit = text(run, "--junit");
   p.failures = text(run, "--failures");
   return p;
@@ -389,6 +394,7 @@ CLI::App* add_run(CLI::App& tool) {
   add_switch(*run, "--list-cases", "print each case (suite, index, seed) before it runs")
       ->group(ci);
   add_switch(*run, "--no-progress", "no progress line on a terminal's stderr")->group(ci);
+  add_switch(*run, "--progress", "the progress line even when stderr is not a terminal")->group(ci);
   const std::string dfs = "With --strategy dfs";
   add_value(*run, "--preemptions", "P",
             "explore the schedules within P preemptions, 0..10 (default 2)")
@@ -420,7 +426,7 @@ int cmd_run(const CLI::App& run) {
   std::fflush(stdout);
   const std::string started = junit_timestamp();
   const Stopwatch clock;
-  ProgressLine line(plan.progress);
+  ProgressLine line(plan.progress, plan.progress_forced);
   Progress progress;
   progress.suites = plan.suites.size();
   progress.all_asked = plan.shard.share_of(plan.cases) * plan.suites.size();

@@ -38,7 +38,7 @@ constexpr const char* kGuarantee =
 // The options of sampling runs that dfs has no use for: it prints every tree it
 // explores as it goes, and draws no progress line.
 void reject_sampling_options(const CLI::App& run) {
-  for (const char* flag : {"--list-cases", "--no-progress"}) {
+  for (const char* flag : {"--list-cases", "--no-progress", "--progress"}) {
     if (given(run, flag))
       throw UsageError(cat("option ", flag,
                            " does not apply to --strategy dfs, which prints each tree it "
