@@ -5,6 +5,7 @@
 #include <array>
 #include <boost/fiber/context.hpp>
 #include <boost/fiber/properties.hpp>
+#include <boost/fiber/waker.hpp>
 #include <cstdint>
 #include <exception>
 #include <map>
@@ -23,6 +24,33 @@ namespace fibercheck::detail {
 class Scheduler;
 class ScopeState;
 class DoneState;
+
+// How a fiber parked inside Boost.Fiber's own code (src/detail/boost_hooks.cpp sees
+// every such park; docs/boost-fiber-notes.md, "Plain Boost.Fiber waits").
+enum class BoostPark : std::uint8_t {
+  none,
+  wait,           // wait_queue::suspend_and_wait: channels, cv, future, mutex, barrier, join
+  wait_until,     // wait_queue::suspend_and_wait_until: every *_for/_until wait
+  sleep,          // context::wait_until(tp): this_fiber::sleep_for/sleep_until
+  suspend,        // context::suspend(lk) with no wait queue: unbuffered_channel::push
+  suspend_until,  // context::wait_until(tp, lk, waker): unbuffered_channel::push_wait_until
+};
+
+// What fibercheck knows of a fiber parked inside Boost.Fiber, set by the hooks just
+// before it parks and cleared when it resumes. Addresses only: the census and the
+// reports turn them into names (src/detail/symbolize.hpp), never the trace hash.
+struct BoostWait {
+  BoostPark how = BoostPark::none;
+  const void* queue = nullptr;  // the wait_queue: inside the primitive object, one per side
+  const void* ret = nullptr;    // return address of the hooked call, inside the primitive
+  std::int64_t deadline = -1;   // steady_clock nanoseconds since its epoch; -1: none
+  // While parked in wait_queue::suspend_and_wait(_until): its linked waker and the
+  // primitive's spinlock lock (unlocked while parked), for reclaim's wake and unlink.
+  boost::fibers::waker_with_hook* waker = nullptr;
+  void* lock = nullptr;   // boost::fibers::detail::spinlock_lock*
+  bool in_queue = false;  // inside a wait_queue hook: its inner park is not a second one
+  bool unwind = false;    // reclaim woke it to unwind (src/detail/boost_unwind.cpp)
+};
 
 // Everything fibercheck knows about one fiber; owned by the fiber's Boost context.
 struct FiberProps final : boost::fibers::fiber_properties {
@@ -48,6 +76,7 @@ struct FiberProps final : boost::fibers::fiber_properties {
   // it is switched out: libstdc++ keeps it per thread, Boost.Context does not swap it.
   alignas(void*) unsigned char eh[2 * sizeof(void*)] = {};
   Waiter* waiter = nullptr;  // set while blocked in a fibercheck primitive
+  BoostWait boost;           // set while parked inside Boost.Fiber's own primitives
   // The scope that started it (nullptr for go() and plain fibers); the reference keeps
   // that scope's state alive until this fiber is gone, even if the Scope object is not.
   const ScopeState* scope = nullptr;

@@ -7,6 +7,7 @@
 #include <boost/fiber/type.hpp>
 #include <cstring>
 
+#include "detail/boost_wait.hpp"
 #include "fibercheck/sched/rng.hpp"
 
 namespace fibercheck::detail {
@@ -63,6 +64,7 @@ void note_step_end(RunState& run, Runtime& rt) noexcept {
 }  // namespace
 
 Scheduler::Scheduler() {
+  boost_hooks_linked();  // the Boost.Fiber hooks come with the scheduler, always
   Runtime::get().sched = this;
   // Installed from the thread's main context (use_scheduling_algorithm): from here on
   // every switch goes through pick_next, which keeps t_running.

@@ -1,0 +1,25 @@
+// boost_wait.hpp (internal): what fibercheck does with a fiber parked inside Boost.Fiber's
+// own primitives. src/detail/boost_hooks.cpp sees every such park and calls these.
+#pragma once
+
+#include "detail/runtime.hpp"
+
+namespace fibercheck::detail {
+
+// Referenced from the scheduler so that the hooks' object is always linked.
+void boost_hooks_linked() noexcept;
+
+// Called by the hooks as `p` parks, its BoostWait filled in (src/detail/boost_seen.cpp):
+// where a stack is wanted (RunOptions::capture_stacks), it is captured here.
+void note_boost_park(FiberProps& p) noexcept;
+
+// Unwinding a fiber parked in a Boost wait (src/detail/boost_unwind.cpp).
+// Whether this build can unwind such fibers at all.
+[[nodiscard]] bool boost_unwind_supported() noexcept;
+// True while a forced unwind is running through p's frames.
+[[nodiscard]] bool boost_unwinding_now(const FiberProps& p) noexcept;
+// Unwinds the calling fiber `p` (its destructors run) and ends it; never returns. The
+// caller holds no lock and is out of every wait queue.
+[[noreturn]] void boost_unwind_self(FiberProps& p);
+
+}  // namespace fibercheck::detail
