@@ -19,6 +19,7 @@
 #include <boost/version.hpp>
 #include <exception>
 
+#include "detail/boost_sched.hpp"
 #include "detail/boost_wait.hpp"
 #include "detail/runtime.hpp"
 
@@ -35,7 +36,7 @@ static_assert(sizeof(boost::fibers::waker) == 2 * sizeof(void*),
 
 namespace fibercheck::detail {
 
-void boost_hooks_linked() noexcept {}
+void boost_hooks_linked() noexcept { boost_sched_linked(); }
 
 namespace {
 
