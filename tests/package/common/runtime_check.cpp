@@ -1,10 +1,14 @@
 // fibercheck::fibercheck alone (the runtime, no harness, no GoogleTest): a fiber
 // ranging over a channel nobody writes (Go's doWork(nil)) is reported as leaked, by
-// name and with what it waits on; the fixed form, which watches done, ends clean.
-// Exits non-zero when either verdict is wrong.
+// name and with what it waits on; the fixed form, which watches done, ends clean. And
+// the consumer's link keeps fibercheck's copies of the Boost.Fiber functions it replaces
+// (boost_symbols.hpp): without them Boost's own waits and mutexes would silently go
+// unseen. Exits non-zero when a verdict is wrong or a copy is lost.
 #include <cstdio>
 #include <fibercheck/fibercheck.hpp>
 #include <string>
+
+#include "boost_symbols.hpp"
 
 // Every consumer project asks for C++17 (CMAKE_CXX_STANDARD 17): linking
 // fibercheck::fibercheck must raise it through its cxx_std_20 compile feature.
@@ -48,6 +52,10 @@ int main() {
   const fibercheck::Outcome fixed = fibercheck::run(fixed_do_work);
   ok = expect(fixed.clean() && fixed.live.empty(), "the fixed doWork does not end clean", fixed) &&
        ok;
-  if (ok) std::puts("runtime_check: leak reported, fix clean");
+  for (const std::string& p : fibercheck_boost_symbols::boost_symbol_problems()) {
+    std::fprintf(stderr, "runtime_check: %s\n", p.c_str());
+    ok = false;
+  }
+  if (ok) std::puts("runtime_check: leak reported, fix clean, Boost.Fiber's functions replaced");
   return ok ? 0 : 1;
 }
