@@ -94,7 +94,7 @@ class ErrGroup {
   }
   void fail(std::exception_ptr e) noexcept;
 
-  boost::fibers::mutex m_;
+  detail::ObjectLock m_;  // not a Boost mutex: that would add a scheduling point to fail()
   std::exception_ptr first_;
   DoneSource source_;
   Scope scope_;  // last: destroyed (cancelled and joined) first
