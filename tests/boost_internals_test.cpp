@@ -16,7 +16,9 @@
 #include <boost/fiber/waker.hpp>
 #include <boost/version.hpp>
 #include <chrono>
+#include <cstdint>
 #include <cstring>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -192,6 +194,36 @@ TEST(BoostInternals, ALockThatDoesNotBlockOffersAPreemption) {
   bool preemptible = false;
   for (const auto& d : out.choice_detail) preemptible = preemptible || d.running_can_continue;
   EXPECT_TRUE(preemptible);
+}
+
+// condition_variable's wait releases the waiter's mutex while holding its own spinlock:
+// a scheduling point there (in mutex::unlock) would switch to a notifier that does not
+// hold the mutex, which would then spin on that spinlock for ever on the one thread.
+// With a point in unlock this program hangs within the first 25 seeds.
+TEST(BoostInternals, ANotifierWithoutTheMutexNeverMeetsAWaiterInsideItsUnlock) {
+  for (std::uint64_t seed = 0; seed < 50; ++seed) {
+    RunOptions o;
+    o.strategy.seed = seed;
+    const Outcome out = run(
+        [] {
+          boost::fibers::mutex m;
+          boost::fibers::condition_variable cv;
+          bool ready = false;
+          boost::fibers::fiber waiter([&] {
+            std::unique_lock<boost::fibers::mutex> lk(m);
+            cv.wait(lk, [&] { return ready; });
+          });
+          boost::fibers::fiber notifier([&] {
+            boost::this_fiber::yield();
+            ready = true;
+            cv.notify_one();
+          });
+          waiter.join();
+          notifier.join();
+        },
+        o);
+    EXPECT_TRUE(out.clean()) << "seed " << seed << ": " << out.summary();
+  }
 }
 
 }  // namespace
