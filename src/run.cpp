@@ -239,6 +239,7 @@ Outcome run_here(const RootBody& root, const RunOptions& opt, const source_locat
   st.events = &out.events;
   rt.stack_size = opt.stack_size;
   rt.guard_pages = opt.guard_pages;
+  rt.capture_stacks = opt.capture_stacks;
   if (opt.guard_pages) detail::arm_overflow_report();
   rt.reset_ids();
   rt.run = &st;

@@ -29,15 +29,24 @@ struct FiberInfo {
   std::uint64_t parent_id = 0;  // 0: started outside any known fiber
   std::string name;             // "stage-2"
   std::string path;             // "root/pipeline/stage-2"
-  std::string file;             // spawn site; empty for plain boost fibers
+  // Spawn site. For a plain boost::fibers::fiber, the program's line that constructed
+  // it, as its debug information says; empty when unknown.
+  std::string file;
   unsigned line = 0;
   std::string function;
   FiberState state = FiberState::ready;
   // True when blocked in a fibercheck primitive, which can be unwound on reclaim.
   bool in_fibercheck_wait = false;
+  // True when parked in one of Boost.Fiber's own primitives (a boost::fibers channel,
+  // mutex, condition variable, future, barrier, join or sleep).
+  bool in_boost_wait = false;
   // What it waits on, a noun phrase that reads after "blocked in ": "recv on chan
-  // 'results' (cap 0, 0 buffered)"; kWaitOutsideFibercheck for a wait inside plain
-  // Boost.Fiber code.
+  // 'results' (cap 0, 0 buffered)". For a Boost.Fiber wait, the operation and the
+  // primitive as its symbols name them, then which object (the wait queues of the
+  // census's Boost waits numbered in order of first appearance) and who else waits
+  // there: "pop on boost::fibers::buffered_channel<int> (object 2, also waited on by
+  // #5)", "lock on boost::fibers::mutex (object 1)", "sleep_for".
+  // kWaitOutsideFibercheck when nothing names it (no symbols for the wait).
   std::string blocked_on;
   std::string done;  // the done signal the fiber was given, if any
   std::uint64_t blocked_since_step = 0;
@@ -58,10 +67,16 @@ struct FiberInfo {
   // closed. What a fiber still running after root returned is waiting for.
   std::string watched_done;
   bool watched_done_closed = false;
-  // Where a blocked fiber blocked: the source line of the blocking call; empty when
-  // unknown (a wait inside plain Boost.Fiber code).
+  // Where a blocked fiber blocked: the source line of the blocking call (for a Boost.Fiber
+  // wait, the first frame outside Boost, the standard library and fibercheck); empty when
+  // unknown (a build without debug information).
   std::string blocked_file;
   unsigned blocked_line = 0;
+  // With RunOptions::capture_stacks, the stack of a blocked fiber where it parked, one
+  // "function at file:line" per frame, innermost first, inlined calls expanded;
+  // fibercheck's park machinery and the fiber's start-up frames are left out. Empty
+  // otherwise.
+  std::vector<std::string> stack;
   [[nodiscard]] std::string site() const;  // "file:line"
   // "file:line" of the blocking call, or "" when unknown.
   [[nodiscard]] std::string blocked_site() const;

@@ -68,6 +68,11 @@ struct RunOptions {
   // of 65,530 mappings). On by default in
   // builds configured with -DFIBERCHECK_GUARD_PAGES=ON.
   bool guard_pages = kGuardPagesByDefault;
+  // Capture the stack of every fiber each time it parks (a Boost.Fiber wait or one of
+  // fibercheck's), up to 32 frames, so that the census lists it (FiberInfo::stack) for the
+  // fibers blocked at the verdict. Costs about 1-2 us a park; runs are deterministic, so
+  // the harness turns it on only when it replays a failing case for its report.
+  bool capture_stacks = false;
   std::string root_name = "root";
 };
 

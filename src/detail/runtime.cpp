@@ -10,6 +10,7 @@
 
 #include "detail/done_state.hpp"
 #include "detail/scheduler.hpp"
+#include "detail/symbolize.hpp"
 #include "fibercheck/sched/rng.hpp"
 #include "fibercheck/yield.hpp"
 
@@ -214,6 +215,10 @@ int Waiter::block(std::optional<std::int64_t> deadline_ns) {
   if (self) {
     self->waiter = this;
     self->blocked_since = rt.run ? rt.run->steps : 0;
+    self->park_stack_full = rt.capture_stacks;
+    self->park_depth = rt.capture_stacks ? static_cast<std::uint8_t>(capture_stack(
+                                               self->park_stack.data(), FiberProps::kParkFrames))
+                                         : 0;
     if (rt.run && rt.run->record_events) rt.event(EventKind::block, self->id, describe());
   }
   {

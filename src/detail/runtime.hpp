@@ -77,6 +77,19 @@ struct FiberProps final : boost::fibers::fiber_properties {
   alignas(void*) unsigned char eh[2 * sizeof(void*)] = {};
   Waiter* waiter = nullptr;  // set while blocked in a fibercheck primitive
   BoostWait boost;           // set while parked inside Boost.Fiber's own primitives
+  // Return addresses, innermost first, turned into names only when a census asks
+  // (src/detail/symbolize.hpp). spawn_stack: the stack that started a plain fiber
+  // (Scheduler::new_properties runs on the spawner's stack), for its spawn site.
+  // park_stack: the stack at its latest park: the whole of it under
+  // RunOptions::capture_stacks (park_stack_full), else only for a park inside
+  // libboost_fiber.so, a few frames, enough to reach the program's frame.
+  static constexpr std::size_t kSpawnFrames = 8;
+  static constexpr std::size_t kParkFrames = 32;
+  std::array<const void*, kSpawnFrames> spawn_stack;
+  std::array<const void*, kParkFrames> park_stack;
+  std::uint8_t spawn_depth = 0;
+  std::uint8_t park_depth = 0;
+  bool park_stack_full = false;
   // The scope that started it (nullptr for go() and plain fibers); the reference keeps
   // that scope's state alive until this fiber is gone, even if the Scope object is not.
   const ScopeState* scope = nullptr;
@@ -196,6 +209,8 @@ class Runtime {
   // A run left fibers that cannot be unwound: this thread must never exit (Boost.Fiber's
   // scheduler would wait for them forever).
   bool poisoned = false;
+  // Every park captures its stack for the census (RunOptions::capture_stacks).
+  bool capture_stacks = false;
 
   // Virtual time; the real steady clock outside a run.
   [[nodiscard]] std::int64_t now() const;
