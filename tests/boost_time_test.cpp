@@ -232,6 +232,20 @@ TEST(BoostTime, SteadyClockOutsideARunIsTheRealMonotonicClock) {
   EXPECT_LE(clock, monotonic_ns());
 }
 
+// Outside a run a sleep, Boost's or fibercheck's, waits for real (a lower bound only:
+// a busy machine may make it longer).
+TEST(BoostTime, SleepsOutsideARunTakeRealTime) {
+  on_case_thread([] {
+    (void)run([] { boost::this_fiber::sleep_for(1h); });
+    std::int64_t start = monotonic_ns();
+    boost::this_fiber::sleep_for(3ms);
+    EXPECT_GE(monotonic_ns() - start, 3'000'000);
+    start = monotonic_ns();
+    EXPECT_EQ(sleep_for(Done{}, 3ms), Status::ok);
+    EXPECT_GE(monotonic_ns() - start, 3'000'000);
+  });
+}
+
 // Boost sleepers, fibercheck's sleep_for and after() fire in the order of their
 // deadlines, each at its own instant; under a strategy that may let a deadline come
 // early, each still returns no sooner than its deadline.
