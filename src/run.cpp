@@ -15,6 +15,7 @@
 #include "detail/overflow.hpp"
 #include "detail/runtime.hpp"
 #include "detail/scheduler.hpp"
+#include "detail/vclock.hpp"
 #include "fibercheck/deadlock.hpp"
 #include "fibercheck/exceptions.hpp"
 #include "fibercheck/scope.hpp"
@@ -187,7 +188,32 @@ std::vector<FiberInfo> reclaim(Runtime& rt, detail::Scheduler& s, detail::RunSta
   return left;
 }
 
+// The instant of the next event: the earliest fibercheck timer or Boost.Fiber sleeper
+// (this_fiber::sleep_for, a *_wait_for/_until: they read steady_clock, which is this
+// run's clock); INT64_MAX when there is none.
+std::int64_t next_due(const detail::RunState& st) noexcept {
+  const std::int64_t timer = st.timers.empty() ? INT64_MAX : st.timers.begin()->first.first;
+  return std::min(timer, detail::boost_next_deadline());
+}
+
+// Lets time pass to the next event: fires the earliest timers, or, when a Boost.Fiber
+// deadline comes first, moves the clock to it. Either way the Boost sleepers due by
+// then become ready at once (in deadline order), as Boost's dispatcher would make them.
 void fire_due_timers(detail::RunState& st) {
+  const std::int64_t boost_due = detail::boost_next_deadline();
+  if (st.timers.empty() && boost_due == INT64_MAX) return;
+  if (st.timers.empty() || boost_due < st.timers.begin()->first.first) {
+    if (boost_due > st.now) st.now = boost_due;  // the clock never goes back
+    // The wakes that follow are scheduling steps of their own; this says that time
+    // passed, and to when, so that a run where it did not hashes differently.
+    st.trace_hash = sched::mix(sched::mix(st.trace_hash, 0xB0057D1Eull), st.now);
+    std::string what = "Boost.Fiber deadline at ";
+    what += std::to_string(st.now);
+    what += "ns";
+    Runtime::get().event(EventKind::timer, 0, std::move(what));
+    detail::boost_wake_due();
+    return;
+  }
   const std::int64_t due = st.timers.begin()->first.first;
   if (due > st.now) st.now = due;  // the clock never goes back
   while (!st.timers.empty() && st.timers.begin()->first.first == due) {
@@ -197,6 +223,7 @@ void fire_due_timers(detail::RunState& st) {
     Runtime::get().event(EventKind::timer, 0, "timer due at " + std::to_string(due) + "ns");
     t->fire();
   }
+  detail::boost_wake_due();
 }
 
 // The root as run_here calls it: with its done, or a void() root (`body`).
@@ -328,11 +355,13 @@ Outcome run_here(const RootBody& root, const RunOptions& opt, const source_locat
       out.verdict = Verdict::finished;
       break;
     }
-    const bool timer_first =
-        !st.timers.empty() && !(opt.cancel_at_time && !st.cancel_fired &&
-                                opt.cancel_at_time->count() <= st.timers.begin()->first.first);
+    // Every fiber is blocked: time passes to the next event, a timer of fibercheck's or
+    // a Boost.Fiber sleeper's deadline, unless a time-based cancellation comes first.
+    const std::int64_t due = next_due(st);
+    const bool timer_first = due != INT64_MAX && !(opt.cancel_at_time && !st.cancel_fired &&
+                                                   opt.cancel_at_time->count() <= due);
     if (timer_first) {
-      if (st.timers.begin()->first.first > opt.max_virtual_time.count()) {
+      if (due > opt.max_virtual_time.count()) {
         out.verdict = Verdict::time_budget_exceeded;
         break;
       }
@@ -376,6 +405,7 @@ Outcome run_here(const RootBody& root, const RunOptions& opt, const source_locat
     out.error_path = st.error_path;
   }
   st.record_events = false;
+  st.reclaiming = true;
   out.unreclaimed = reclaim(rt, s, st);
   out.reclaim_notes = std::move(st.reclaim_notes);
   root_done.close();

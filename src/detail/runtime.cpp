@@ -93,6 +93,9 @@ std::size_t Runtime::live() const noexcept {
   return n;
 }
 
+// One source of virtual time: under a run steady_clock::now() reads
+// kVirtualEpoch + run->now on this thread (src/detail/vclock.cpp), so fibercheck's
+// clock and Boost.Fiber's sleeps agree; outside a run both are the real steady clock.
 std::int64_t Runtime::now() const {
   if (run != nullptr) return run->now;
   return std::chrono::duration_cast<std::chrono::nanoseconds>(

@@ -186,6 +186,9 @@ struct RunState {
   // What reclaim's unwinding did that the program's own run would not (a release of a
   // lock the unwinding fiber did not hold, ignored): Outcome::reclaim_notes.
   std::vector<std::string> reclaim_notes;
+  // Set while the leftover fibers are reclaimed: a Boost.Fiber sleeper's deadline then
+  // comes at once (time jumps to it), so it wakes and can be unwound at its next wait.
+  bool reclaiming = false;
 };
 
 class Runtime {

@@ -9,6 +9,7 @@
 
 #include "detail/boost_wait.hpp"
 #include "detail/symbolize.hpp"
+#include "detail/vclock.hpp"
 #include "fibercheck/sched/rng.hpp"
 
 namespace fibercheck::detail {
@@ -62,10 +63,34 @@ void note_step_end(RunState& run, Runtime& rt) noexcept {
   if (all) run.choice_detail.back().touched_all = true;
 }
 
+// The deadline that comes first: the earliest fibercheck timer or the earliest
+// Boost.Fiber sleeper (a tie goes to the timer, and the sleepers due then wake with it),
+// with the option id a strategy sees for it (sched::timer_id): a Boost deadline's id is
+// made of its instant, so each new deadline is ranked afresh, as each new timer is.
+struct Pending {
+  std::int64_t due = INT64_MAX;
+  std::uint64_t id = 0;
+};
+
+Pending earliest_pending(const RunState& run) noexcept {
+  Pending p;
+  if (!run.timers.empty()) {
+    p.due = run.timers.begin()->first.first;
+    p.id = sched::timer_id(run.timers.begin()->first.second);
+  }
+  const std::int64_t boost = boost_next_deadline();
+  if (boost < p.due) {
+    p.due = boost;
+    p.id = sched::timer_id((1ull << 62) | (static_cast<std::uint64_t>(boost) >> 2));
+  }
+  return p;
+}
+
 }  // namespace
 
 Scheduler::Scheduler() {
   boost_hooks_linked();  // the Boost.Fiber hooks come with the scheduler, always
+  vclock_linked();       // and so does the virtual steady_clock they sleep on
   Runtime::get().sched = this;
   // Installed from the thread's main context (use_scheduling_algorithm): from here on
   // every switch goes through pick_next, which keeps t_running.
@@ -142,9 +167,9 @@ context* Scheduler::take_main() noexcept {
 
 bool Scheduler::timer_may_fire() const noexcept {
   const RunState& run = *run_;
-  if (!run.early_timers || run.timers.empty() || !main_ready_ || run.stop != StopReason::none)
-    return false;
-  const std::int64_t due = run.timers.begin()->first.first;
+  if (!run.early_timers || !main_ready_ || run.stop != StopReason::none) return false;
+  const std::int64_t due = earliest_pending(run).due;
+  if (due == INT64_MAX) return false;
   // A timer past the time budget, or past a pending time-based cancellation, is left to
   // the run's main loop, which handles both when every fiber blocks.
   if (due > run.max_virtual_time) return false;
@@ -203,7 +228,7 @@ FiberProps* Scheduler::decide(FiberProps* self) {
     if (run.strategy->wants_ids()) {
       ids.reserve(count);
       for (std::size_t i = 0; i < fibers; ++i) ids.push_back(view.id_at(i));
-      if (timer) ids.push_back(sched::timer_id(run.timers.begin()->first.second));
+      if (timer) ids.push_back(earliest_pending(run).id);
       d.ids = ids.data();
     }
     std::size_t k = run.strategy->choose(d);
@@ -333,12 +358,26 @@ context* Scheduler::pick_next_impl() noexcept {
 }
 
 void Scheduler::suspend_until(std::chrono::steady_clock::time_point const& tp) noexcept {
-  if (run_mode() && tp == std::chrono::steady_clock::time_point::max() && main_ready_) {
-    idle_ = true;  // every fiber of the run is blocked: hand over to the run's main context
-    return;
+  const bool sleeper = tp != std::chrono::steady_clock::time_point::max();
+  if (run_mode()) {
+    if (main_ready_ && !(sleeper && run_->reclaiming)) {
+      // Every fiber of the run is blocked, some perhaps in a Boost sleep or timed wait
+      // (tp, on the virtual clock): hand over to the run's main context, which lets
+      // time pass to the earliest deadline, its timers' or Boost's (src/run.cpp).
+      idle_ = true;
+      return;
+    }
+    if (sleeper) {
+      // While the leftovers are reclaimed, time jumps to the next Boost deadline at
+      // once: the sleeper wakes (Boost's dispatcher now finds it due) and meets its
+      // unwind at its next wait; reclaim's step budget ends one that sleeps for ever.
+      // Never a real wait on a virtual time_point.
+      run_->now = std::max(run_->now, tp.time_since_epoch().count() - kVirtualEpoch);
+      return;
+    }
   }
   std::unique_lock<std::mutex> lk(wake_mtx_);
-  if (tp == std::chrono::steady_clock::time_point::max()) {
+  if (!sleeper) {
     wake_cv_.wait(lk, [this] { return wake_flag_; });
   } else {
     wake_cv_.wait_until(lk, tp, [this] { return wake_flag_; });
@@ -355,6 +394,7 @@ void Scheduler::notify() noexcept {
 
 void Scheduler::begin_run(RunState& run) {
   run_ = &run;
+  vclock_begin(&run.now);  // steady_clock::now() on this thread is the run's clock
   ready_.clear();
   seq_ = 0;
   idle_ = false;
@@ -371,6 +411,7 @@ void Scheduler::begin_run(RunState& run) {
 void Scheduler::end_run() {
   // Fibers still ready here were quarantined: they stay out of scheduling for good.
   run_ = nullptr;
+  vclock_end();
   ready_.clear();
   if (dispatcher_ready_) fifo_.push_back(dispatcher_);
   if (main_ready_) fifo_.push_back(main_);
