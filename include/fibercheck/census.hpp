@@ -62,6 +62,9 @@ struct FiberInfo {
   // unknown (a wait inside plain Boost.Fiber code).
   std::string blocked_file;
   unsigned blocked_line = 0;
+  // Why reclaim could not unwind it (a plain Boost.Fiber wait it cannot leave safely);
+  // set in Outcome::unreclaimed only, empty elsewhere.
+  std::string not_unwound;
   [[nodiscard]] std::string site() const;  // "file:line"
   // "file:line" of the blocking call, or "" when unknown.
   [[nodiscard]] std::string blocked_site() const;
