@@ -307,8 +307,30 @@ TEST(BoostUnwind, AnUnbufferedPushIsReportedUnreclaimableWithItsReason) {
   EXPECT_NE(out.summary().find("could not be unwound"), std::string::npos) << out.summary();
 }
 
-// `for (int v : channel)`: the channel's iterator constructor is noexcept, so unwinding
-// through it would call std::terminate. Found before any unwind: the fiber stays parked.
+// A noexcept function between the wait and the fiber's start: unwinding through it
+// would call std::terminate. The fiber stays parked, reported, and nothing crashes.
+__attribute__((noinline)) void pop_noexcept(bf::buffered_channel<int>& ch) noexcept {
+  int v;
+  (void)ch.pop(v);
+}
+
+TEST(BoostUnwind, ANoexceptFunctionOnTheWayIsReportedUnreclaimable) {
+  auto& ch = forever<bf::buffered_channel<int>>(2);
+  const Outcome out = run_leak([&] {
+    bf::fiber([&] {
+      Guard g;
+      pop_noexcept(ch);
+    }).detach();
+  });
+  ASSERT_EQ(out.unreclaimed.size(), 1u) << out.summary();
+  EXPECT_EQ(g_destroyed, 0);
+  const std::string why = fibercheck::why_not_unwound(out.unreclaimed[0]);
+  EXPECT_NE(why.find("a noexcept frame ("), std::string::npos) << why;
+}
+
+// `for (int v : channel)`: the channel's iterator constructor is noexcept and holds a
+// catch, so its landing pad ends in std::terminate, which the tables do not show: found
+// as the unwind reaches it, and the fiber stays parked there.
 TEST(BoostUnwind, ARangeForOverAChannelIsReportedUnreclaimableAsANoexceptFrame) {
   auto& ch = forever<bf::buffered_channel<int>>(2);
   const Outcome out = run_leak([&] {

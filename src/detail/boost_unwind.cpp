@@ -27,6 +27,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <exception>
 #include <memory>
 #include <string>
 
@@ -388,6 +389,7 @@ struct ForcedUnwind {
 void swallowed(_Unwind_Reason_Code, _Unwind_Exception* e) {
   auto* u = reinterpret_cast<ForcedUnwind*>(e);
   u->p->boost.unwinding_now = false;
+  u->p->boost.forced = nullptr;
   delete u;
 }
 
@@ -406,6 +408,7 @@ _Unwind_Reason_Code stop_below_entry(int, _Unwind_Action actions, _Unwind_Except
   // it again: the fiber ends with the exception state it had when the unwind began.
   eh_globals() = u->saved;
   u->p->boost.unwinding_now = false;
+  u->p->boost.forced = nullptr;
   delete u;
   // What worker_context::run_ does once its function returns.
   boost::context::fiber next = boost::fibers::context::active()->terminate();
@@ -414,6 +417,74 @@ _Unwind_Reason_Code stop_below_entry(int, _Unwind_Action actions, _Unwind_Except
   std::move(next).resume();
   std::abort();
 }
+
+// The frame that called std::terminate: the first after the handler's own (frame 0)
+// that is not in the C++ runtime.
+struct Culprit {
+  int frame = 0;
+  std::uintptr_t ip = 0;
+  std::uintptr_t func = 0;
+};
+
+_Unwind_Reason_Code find_culprit(_Unwind_Context* ctx, void* arg) {
+  auto& c = *static_cast<Culprit*>(arg);
+  if (c.frame++ == 0) return _URC_NO_REASON;
+  int before = 0;
+  const std::uintptr_t ip = _Unwind_GetIPInfo(ctx, &before);
+  if (ip == 0 || c.frame > kMaxFrames) return _URC_END_OF_STACK;
+  const std::uintptr_t at = before ? ip : ip - 1;
+  Dl_info info{};
+  if (dladdr(reinterpret_cast<void*>(at), &info) != 0 && info.dli_fname != nullptr &&
+      std::strstr(info.dli_fname, "libstdc++") != nullptr)
+    return _URC_NO_REASON;
+  c.ip = at;
+  c.func = _Unwind_GetRegionStart(ctx);
+  return _URC_END_OF_STACK;
+}
+
+std::terminate_handler g_next_terminate = nullptr;
+
+// std::terminate during a forced unwind: a landing pad on the way must not let it out
+// (a noexcept function or destructor with cleanups inside it, or a catch nested in one:
+// its LSDA entry reads like any cleanup, so boost_unwind_refused() cannot see it
+// beforehand). The destructors of the frames below it have run; it cannot be left, so
+// the fiber stays parked here for good and the report says why. Any other terminate is
+// the previous handler's.
+[[noreturn]] void terminate_during_unwind() {
+  FiberProps* p = t_running.valid ? t_running.props : nullptr;
+  if (p == nullptr || !p->boost.unwinding_now) {
+    if (g_next_terminate != nullptr) g_next_terminate();
+    std::abort();
+  }
+  Culprit c;
+  _Unwind_Backtrace(find_culprit, &c);
+  auto* u = static_cast<ForcedUnwind*>(p->boost.forced);
+  eh_globals() = u->saved;
+  delete u;
+  p->boost.forced = nullptr;
+  p->boost.unwinding_now = false;
+  std::string why = "a noexcept frame (";
+  why += c.ip != 0 ? function_name(c.ip, c.func) : std::string("unknown");
+  why +=
+      ") between the wait and the fiber's start, found only as the unwind reached it: the "
+      "destructors of the frames below it ran, and the fiber stays parked there";
+  p->boost.cannot_unwind = std::move(why);
+  p->boost.how = BoostPark::wait;  // still inside the wait it was unwinding from,
+  p->boost.waker = nullptr;        // which nothing wakes
+  p->boost.refused_ret = p->boost.ret;
+  p->boost.refused_queue = p->boost.queue;
+  for (;;) boost::fibers::context::active()->suspend();
+}
+
+void install_terminate_handler() {
+  static const bool installed = [] {
+    g_next_terminate = std::set_terminate(terminate_during_unwind);
+    return true;
+  }();
+  (void)installed;
+}
+
+constexpr char kExceptionClass[] = "FCHKUNWD";
 
 }  // namespace
 
@@ -475,11 +546,13 @@ __attribute__((noinline)) void boost_unwind_self(FiberProps& p) {
   }
   p.boost.unwinding_now = true;
   auto* u = new ForcedUnwind{};
-  std::memcpy(&u->exc.exception_class, "FCHKUNWD", sizeof u->exc.exception_class);
+  std::memcpy(&u->exc.exception_class, kExceptionClass, sizeof u->exc.exception_class);
   u->exc.exception_cleanup = swallowed;
   u->entry_cfa = w.entry_cfa;
   u->saved = eh_globals();
   u->p = &p;
+  p.boost.forced = u;
+  install_terminate_handler();
   _Unwind_ForcedUnwind(&u->exc, stop_below_entry, nullptr);
   std::fprintf(stderr, "fibercheck: internal error: the unwind of #%llu could not start\n",
                static_cast<unsigned long long>(p.id));

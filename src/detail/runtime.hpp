@@ -51,6 +51,7 @@ struct BoostWait {
   bool in_queue = false;       // inside a wait_queue hook: its inner park is not a second one
   bool unwind = false;         // reclaim woke it to unwind (src/detail/boost_unwind.cpp)
   bool unwinding_now = false;  // a forced unwind is running through its frames
+  void* forced = nullptr;      // its exception object, while it runs
   // Why it could not be unwound from the park at (refused_ret, refused_queue), for the
   // report; reclaim does not wake it again there.
   std::string cannot_unwind;
