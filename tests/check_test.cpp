@@ -310,8 +310,14 @@ TEST(Check, ALeakInAPlainBoostPrimitiveIsReportedUnreclaimable) {
   EXPECT_EQ(unwound.report.find("could not be unwound"), std::string::npos) << unwound.report;
   EXPECT_NE(unwound.report.find("shrunk in"), std::string::npos) << unwound.report;
 
-  const CheckResult r =
-      fibercheck::check([](Done) { boost::fibers::fiber([] { ch.push(1); }).detach(); }, quick(4));
+  const CheckResult r = fibercheck::check(
+      [](Done) {
+        // A channel of its own each run (never destroyed): a push into one whose slot
+        // an earlier run's parked pusher holds would wait in its queue, and be unwound.
+        auto* ch = new boost::fibers::unbuffered_channel<int>;
+        boost::fibers::fiber([ch] { ch->push(1); }).detach();
+      },
+      quick(4));
   ASSERT_FALSE(r);
   EXPECT_FALSE(r.outcome.unreclaimed.empty()) << r.report;
   EXPECT_NE(r.report.find("could not be unwound"), std::string::npos) << r.report;
