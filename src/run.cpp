@@ -12,6 +12,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "detail/boost_wait.hpp"
 #include "detail/overflow.hpp"
 #include "detail/runtime.hpp"
 #include "detail/scheduler.hpp"
@@ -62,14 +63,15 @@ std::string still_running_causes(const std::vector<FiberInfo>& live) {
 }  // namespace
 
 std::string why_not_unwound(const FiberInfo& f) {
+  if (!f.not_unwound.empty()) return f.not_unwound;
   if (f.state == FiberState::blocked && !f.in_fibercheck_wait)
-    return "blocked outside fibercheck (a plain boost::fibers mutex, condition variable or "
-           "channel?), which nothing can interrupt";
+    return "blocked outside fibercheck (a plain boost::fibers wait), which it could not leave";
   if (f.state == FiberState::blocked)
     return "blocked in a wait that must finish normally (a scope's destructor waiting for "
            "its children)";
   return "kept running after it was told to unwind: a loop that never enters a fibercheck "
-         "operation, or a catch (...) that swallows fibercheck's unwind without rethrowing";
+         "operation or a Boost.Fiber wait, or a catch (...) that swallows the unwind without "
+         "rethrowing";
 }
 
 std::string Outcome::summary() const { return summary(true); }
@@ -147,8 +149,23 @@ using detail::FiberProps;
 using detail::Runtime;
 using detail::StopReason;
 
-// Asks every live fiber to unwind; wakes those blocked in a fibercheck wait.
-// Returns how many waits it interrupted.
+// Wakes p, parked in a Boost.Fiber wait queue, to unwind from there (the hooks in
+// src/detail/boost_hooks.cpp do it on p's own stack). Not a park that cannot be unwound:
+// one without a waker (Boost's noexcept parks), one where the unwind was refused, or a
+// wait entered while unwinding already.
+bool wake_boost_waiter(FiberProps& p) {
+  detail::BoostWait& b = p.boost;
+  if (b.how != detail::BoostPark::wait && b.how != detail::BoostPark::wait_until) return false;
+  if (b.waker == nullptr || b.unwind || !detail::boost_unwind_supported() ||
+      detail::boost_unwinding_now(p) || detail::boost_unwind_refused_here(p))
+    return false;
+  b.unwind = true;
+  b.waker->wake();
+  return true;
+}
+
+// Asks every live fiber to unwind; wakes those blocked in a fibercheck wait, and those
+// parked in a Boost.Fiber wait that can be unwound. Returns how many waits it interrupted.
 std::size_t request_unwind(Runtime& rt) {
   std::size_t woken = 0;
   for (FiberProps* p = rt.first(); p; p = p->next) {
@@ -158,9 +175,40 @@ std::size_t request_unwind(Runtime& rt) {
     if (w && w->unwindable && w->try_claim(detail::kUnwind)) {
       w->wake();
       ++woken;
+    } else if (w == nullptr && wake_boost_waiter(*p)) {
+      ++woken;
     }
   }
   return woken;
+}
+
+// Why p, still parked in a Boost.Fiber wait after reclaim, was not unwound; empty when
+// it is not parked in one.
+std::string boost_not_unwound(const FiberProps& p) {
+  using detail::BoostPark;
+  switch (p.boost.how) {
+    case BoostPark::none:
+      return {};
+    case BoostPark::suspend:
+    case BoostPark::suspend_until:
+      return "parked in boost::fibers::unbuffered_channel::push until a "
+             "receiver takes its value (or in another park Boost declares noexcept); the value "
+             "lives on this fiber's stack and the channel points at it";
+    case BoostPark::sleep:
+      return "asleep in boost::this_fiber::sleep_for/sleep_until, which "
+             "Boost declares noexcept; it is unwound at its next wait once it wakes";
+    case BoostPark::wait:
+    case BoostPark::wait_until:
+      break;
+  }
+  if (!detail::boost_unwind_supported())
+    return "this build cannot unwind plain Boost.Fiber waits "
+           "(Boost.Context's ucontext back end, used by the sanitizer builds)";
+  if (detail::boost_unwind_refused_here(p)) return p.boost.cannot_unwind;
+  if (detail::boost_unwinding_now(p))
+    return "it blocked in a Boost.Fiber wait while being unwound (a "
+           "destructor that waits)";
+  return {};
 }
 
 // Unwinds every fiber still alive, so the thread can run the next case.
@@ -183,6 +231,8 @@ std::vector<FiberInfo> reclaim(Runtime& rt, detail::Scheduler& s, detail::RunSta
     if (r == StopReason::idle && request_unwind(rt) == 0) break;  // the rest cannot be woken
   }
   std::vector<FiberInfo> left = census();
+  for (FiberInfo& f : left)
+    if (const FiberProps* p = rt.by_id(f.id)) f.not_unwound = boost_not_unwound(*p);
   for (FiberProps* p = rt.first(); p; p = p->next)
     if (!p->exited && p->in_ready) s.quarantine(*p);
   return left;

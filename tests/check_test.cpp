@@ -6,6 +6,7 @@
 #include <boost/fiber/condition_variable.hpp>
 #include <boost/fiber/fiber.hpp>
 #include <boost/fiber/mutex.hpp>
+#include <boost/fiber/unbuffered_channel.hpp>
 #include <cstdlib>
 #include <optional>
 #include <set>
@@ -288,27 +289,39 @@ TEST(Check, ARootThatNeverFinishesWithoutCancellationFailsTheCompletionRun) {
       until_done));
 }
 
-// A plain Boost.Fiber wait cannot be unwound (Boost.Fiber has no interruption): still
-// caught, reported as
-// unreclaimable, and the thread it parked does not stop later checks.
+// A plain Boost.Fiber condition variable wait is unwound like a fibercheck wait: the
+// failure is shrunk. An unbuffered push waiting for a receiver cannot be unwound (the
+// channel points at its value on the fiber's stack): still caught, reported as
+// unreclaimable with its reason, and the thread it parked does not stop later checks.
 TEST(Check, ALeakInAPlainBoostPrimitiveIsReportedUnreclaimable) {
-  // Never destroyed: the fiber waiting on them stays parked for the life of the
-  // process, and destroying a condition variable with a waiter queued is undefined
-  // (Boost's debug build asserts `wait_queue_.empty()` at exit).
+  // Never destroyed: a waiter may stay parked on them for the life of the process.
   static auto& m = *new boost::fibers::mutex;
   static auto& cv = *new boost::fibers::condition_variable;
-  CheckOptions o = quick(4);
-  const CheckResult r = fibercheck::check(
+  const CheckResult unwound = fibercheck::check(
       [](Done) {
         boost::fibers::fiber([] {
           std::unique_lock<boost::fibers::mutex> lk(m);
           cv.wait(lk);
         }).detach();
       },
-      o);
+      quick(4));
+  ASSERT_FALSE(unwound);
+  EXPECT_TRUE(unwound.outcome.unreclaimed.empty()) << unwound.report;
+  EXPECT_EQ(unwound.report.find("could not be unwound"), std::string::npos) << unwound.report;
+  EXPECT_NE(unwound.report.find("shrunk in"), std::string::npos) << unwound.report;
+
+  const CheckResult r = fibercheck::check(
+      [](Done) {
+        // A channel of its own each run (never destroyed): a push into one whose slot
+        // an earlier run's parked pusher holds would wait in its queue, and be unwound.
+        auto* ch = new boost::fibers::unbuffered_channel<int>;
+        boost::fibers::fiber([ch] { ch->push(1); }).detach();
+      },
+      quick(4));
   ASSERT_FALSE(r);
   EXPECT_FALSE(r.outcome.unreclaimed.empty()) << r.report;
   EXPECT_NE(r.report.find("could not be unwound"), std::string::npos) << r.report;
+  EXPECT_NE(r.report.find("unbuffered_channel::push"), std::string::npos) << r.report;
   EXPECT_NE(r.report.find("their thread is parked"), std::string::npos) << r.report;
   EXPECT_NE(r.report.find("not shrunk"), std::string::npos) << r.report;
   EXPECT_TRUE(fibercheck::check([](Done d) { pool(d, false); }, quick(8)))

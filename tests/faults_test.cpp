@@ -7,6 +7,7 @@
 #include <boost/fiber/buffered_channel.hpp>
 #include <boost/fiber/condition_variable.hpp>
 #include <boost/fiber/mutex.hpp>
+#include <boost/fiber/unbuffered_channel.hpp>
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
@@ -254,17 +255,16 @@ TEST(Faults, SwallowedUnwindInAUserKindIsReportedAndTheNextCaseRuns) {
 
 // ---- a fiber blocked on a plain Boost primitive ----
 
-TEST(Faults, FiberBlockedOnABoostMutexIsUnreclaimable) {
+TEST(Faults, FiberPushingIntoABoostUnbufferedChannelIsUnreclaimable) {
   Outcome out = run([](Done) {
     // Leaked on purpose: a fiber blocked on it never wakes and it must outlive the test.
-    auto* m = new boost::fibers::mutex;
-    m->lock();  // and the root returns without unlocking it
-    go("locker", [m] { m->lock(); });
+    auto* ch = new boost::fibers::unbuffered_channel<int>;
+    go("locker", [ch] { ch->push(1); });  // nobody receives
   });
   EXPECT_EQ(out.verdict, Verdict::quiescent) << out.summary();
   ASSERT_EQ(out.unreclaimed.size(), 1u) << out.summary();
   EXPECT_EQ(out.unreclaimed[0].path, "root/locker");
-  EXPECT_TRUE(contains(out.summary(), "blocked outside fibercheck (a plain boost::fibers"))
+  EXPECT_TRUE(contains(out.summary(), "parked in boost::fibers::unbuffered_channel::push"))
       << out.summary();
   show(out.summary());
   expect_next_run_clean();
@@ -273,14 +273,13 @@ TEST(Faults, FiberBlockedOnABoostMutexIsUnreclaimable) {
 TEST(Faults, FiberBlockedOnABoostChannelInAUserKindIsReported) {
   user_kind("fault-boost-channel", [](NodeRun& r) {
     auto closer = r.close_on_exit(r.out);
-    auto* ch = new boost::fibers::buffered_channel<int>(2);  // never freed: see above
-    int v = 0;
-    (void)ch->pop(v);
+    auto* ch = new boost::fibers::unbuffered_channel<int>;  // never freed: see above
+    (void)ch->push(1);
   });
   CaseOutcome out = run_kind("fault-boost-channel");
   EXPECT_NE(out.verdict, CaseVerdict::clean) << out.run.summary();
   ASSERT_EQ(out.run.unreclaimed.size(), 1u) << out.run.summary();
-  EXPECT_TRUE(contains(out.run.summary(), "blocked outside fibercheck")) << out.run.summary();
+  EXPECT_TRUE(contains(out.run.summary(), "unbuffered_channel::push")) << out.run.summary();
   show(out.run.summary());
   expect_next_case_clean();
 }
@@ -292,10 +291,10 @@ TEST(FaultsDeathTest, ProcessWithParkedCaseThreadsExitsNormally) {
         for (int i = 0; i < 3; ++i) {
           Outcome out = run([](Done) {
             go("stuck", [] {
-              auto* m = new boost::fibers::mutex;
-              auto* cv = new boost::fibers::condition_variable;
-              std::unique_lock<boost::fibers::mutex> lk(*m);
-              cv->wait(lk);
+              // Nobody receives: the pushed value stays on this fiber's stack, so it cannot
+              // be unwound. Never freed: the fiber never wakes.
+              auto* ch = new boost::fibers::unbuffered_channel<int>;
+              ch->push(1);
             });
           });
           if (out.unreclaimed.size() != 1) std::exit(3);

@@ -7,6 +7,7 @@
 
 #include <boost/fiber/condition_variable.hpp>
 #include <boost/fiber/mutex.hpp>
+#include <boost/fiber/unbuffered_channel.hpp>
 #include <fstream>
 #include <string>
 #include <vector>
@@ -55,10 +56,10 @@ TEST(LeaksAtScale, AThousandLeakingCasesAreEachReportedAndReclaimed) {
       // Every 200th case also leaks a fiber nothing can unwind: its thread parks.
       Outcome parked = run([](Done) {
         go("stuck", [] {
-          auto* m = new boost::fibers::mutex;  // never freed: the fiber never wakes
-          auto* cv = new boost::fibers::condition_variable;
-          std::unique_lock<boost::fibers::mutex> lk(*m);
-          cv->wait(lk);
+          // Nobody receives: the pushed value stays on this fiber's stack, so it cannot
+          // be unwound. Never freed: the fiber never wakes.
+          auto* ch = new boost::fibers::unbuffered_channel<int>;
+          ch->push(1);
         });
       });
       ASSERT_EQ(parked.unreclaimed.size(), 1u) << parked.summary();

@@ -5,6 +5,7 @@
 
 #include <boost/fiber/condition_variable.hpp>
 #include <boost/fiber/mutex.hpp>
+#include <boost/fiber/unbuffered_channel.hpp>
 #include <chrono>
 #include <mutex>
 #include <optional>
@@ -147,10 +148,10 @@ TEST(Run, FiberBlockedOutsideFibercheckIsUnreclaimedAndTheNextRunWorks) {
   Outcome out = run([](Done) {
     go("stuck", [] {
       // Leaked on purpose: the fiber never wakes, so they must outlive the test.
-      auto* m = new boost::fibers::mutex;
-      auto* cv = new boost::fibers::condition_variable;
-      std::unique_lock<boost::fibers::mutex> lk(*m);
-      cv->wait(lk);
+      // Nobody receives: the pushed value stays on this fiber's stack, so it cannot
+      // be unwound. Never freed: the fiber never wakes.
+      auto* ch = new boost::fibers::unbuffered_channel<int>;
+      ch->push(1);
     });
   });
   EXPECT_EQ(out.verdict, Verdict::quiescent) << out.summary();
@@ -436,10 +437,10 @@ TEST(Headline, UnreclaimedGivesTheCountAndNoFiber) {
   Outcome out = run([](Done) {
     go("stuck", [] {
       // Leaked on purpose: the fiber never wakes, so they must outlive the test.
-      auto* m = new boost::fibers::mutex;
-      auto* cv = new boost::fibers::condition_variable;
-      std::unique_lock<boost::fibers::mutex> lk(*m);
-      cv->wait(lk);
+      // Nobody receives: the pushed value stays on this fiber's stack, so it cannot
+      // be unwound. Never freed: the fiber never wakes.
+      auto* ch = new boost::fibers::unbuffered_channel<int>;
+      ch->push(1);
     });
   });
   ASSERT_EQ(out.unreclaimed.size(), 1u) << out.summary();
@@ -452,7 +453,9 @@ TEST(Headline, UnreclaimedGivesTheCountAndNoFiber) {
   EXPECT_NE(h.back(), '\n') << "callers end the line themselves";
   // The summary lists the fiber once among the live ones, then says why it stayed.
   const std::string s = out.summary();
-  EXPECT_NE(s.find("#2 root/stuck: blocked outside fibercheck"), std::string::npos) << s;
+  EXPECT_NE(s.find("#2 root/stuck: parked in boost::fibers::unbuffered_channel::push"),
+            std::string::npos)
+      << s;
   EXPECT_EQ(s.find("#2 root/stuck blocked"), s.rfind("#2 root/stuck blocked")) << s;
 }
 

@@ -77,6 +77,9 @@ struct FiberInfo {
   // fibercheck's park machinery and the fiber's start-up frames are left out. Empty
   // otherwise.
   std::vector<std::string> stack;
+  // Why reclaim could not unwind it (a plain Boost.Fiber wait it cannot leave safely);
+  // set in Outcome::unreclaimed only, empty elsewhere.
+  std::string not_unwound;
   [[nodiscard]] std::string site() const;  // "file:line"
   // "file:line" of the blocking call, or "" when unknown.
   [[nodiscard]] std::string blocked_site() const;

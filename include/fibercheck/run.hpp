@@ -124,8 +124,9 @@ struct Outcome {
   [[nodiscard]] std::string summary(bool list_fibers) const;
 };
 
-// Why a fiber in Outcome::unreclaimed could not be unwound, in one clause: "blocked
-// outside fibercheck (...), which nothing can interrupt", and so on.
+// Why a fiber in Outcome::unreclaimed could not be unwound, in one clause: "parked in
+// boost::fibers::unbuffered_channel::push until a receiver takes its value (...)", "a
+// noexcept frame (...) between the wait and the fiber's start", and so on.
 [[nodiscard]] std::string why_not_unwound(const FiberInfo& f);
 
 // Runs root(done) as the fiber named RunOptions::root_name, where done is the

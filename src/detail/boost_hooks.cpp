@@ -87,7 +87,7 @@ namespace fc = fibercheck::detail;
 void wait_queue::suspend_and_wait(detail::spinlock_lock& lk, context* active_ctx) {
   fc::FiberProps* p = fc::parking_fiber();
   if (p != nullptr) {
-    if (fc::unwind_on_entry(*p)) {
+    if (fc::unwind_on_entry(*p) && !fc::boost_unwind_refused(*p)) {
       lk.unlock();
       fc::boost_unwind_self(*p);
     }
@@ -100,16 +100,27 @@ void wait_queue::suspend_and_wait(detail::spinlock_lock& lk, context* active_ctx
     p->boost.lock = &lk;
     p->boost.in_queue = true;
   }
-  active_ctx->suspend(lk);
-  if (p == nullptr) return;
-  const bool unwind = p->boost.unwind;
-  fc::end_park(*p);
-  if (unwind) {
+  for (;;) {
+    active_ctx->suspend(lk);
+    if (p == nullptr) return;
+    if (!p->boost.unwind) {
+      fc::end_park(*p);
+      return;
+    }
     // Woken by reclaim, not by a notify: the waker is still in the queue. Take it out
     // under the primitive's lock (no spinlock is ever held across a switch), as the
     // timeout path below does, before this stack goes away.
+    const bool refused = fc::boost_unwind_refused(*p);
     lk.lock();
     if (w.is_linked()) slist_.remove(w);
+    if (refused) {
+      // It stays parked where it was, behind a fresh waker (the woken one's is spent).
+      p->boost.unwind = false;
+      static_cast<waker&>(w) = active_ctx->create_waker();
+      slist_.push_back(w);
+      continue;
+    }
+    fc::end_park(*p);
     lk.unlock();
     fc::boost_unwind_self(*p);
   }
@@ -119,7 +130,7 @@ bool wait_queue::suspend_and_wait_until(detail::spinlock_lock& lk, context* acti
                                         std::chrono::steady_clock::time_point const& timeout_time) {
   fc::FiberProps* p = fc::parking_fiber();
   if (p != nullptr) {
-    if (fc::unwind_on_entry(*p)) {
+    if (fc::unwind_on_entry(*p) && !fc::boost_unwind_refused(*p)) {
       lk.unlock();
       fc::boost_unwind_self(*p);
     }
@@ -133,20 +144,28 @@ bool wait_queue::suspend_and_wait_until(detail::spinlock_lock& lk, context* acti
     p->boost.lock = &lk;
     p->boost.in_queue = true;
   }
-  const bool woken = active_ctx->wait_until(timeout_time, lk, waker(w));
-  const bool unwind = p != nullptr && p->boost.unwind;
-  if (p != nullptr) fc::end_park(*p);
-  if (!woken || unwind) {
+  for (;;) {
+    const bool woken = active_ctx->wait_until(timeout_time, lk, waker(w));
+    const bool unwind = p != nullptr && p->boost.unwind;
+    const bool refused = unwind && fc::boost_unwind_refused(*p);
+    if (p != nullptr && !refused) fc::end_park(*p);
+    if (woken && !unwind) return true;
     for (;;) {
       if (lk.try_lock()) break;
       context::active()->yield();
     }
     if (w.is_linked()) slist_.remove(w);
+    if (refused) {
+      // Parked again until the same deadline, behind a fresh waker.
+      p->boost.unwind = false;
+      static_cast<waker&>(w) = active_ctx->create_waker();
+      slist_.push_back(w);
+      continue;
+    }
     lk.unlock();
     if (unwind) fc::boost_unwind_self(*p);
     return false;
   }
-  return true;
 }
 
 // A park that bypasses wait_queue: unbuffered_channel::push once its value is published,

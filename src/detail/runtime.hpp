@@ -47,9 +47,16 @@ struct BoostWait {
   // While parked in wait_queue::suspend_and_wait(_until): its linked waker and the
   // primitive's spinlock lock (unlocked while parked), for reclaim's wake and unlink.
   boost::fibers::waker_with_hook* waker = nullptr;
-  void* lock = nullptr;   // boost::fibers::detail::spinlock_lock*
-  bool in_queue = false;  // inside a wait_queue hook: its inner park is not a second one
-  bool unwind = false;    // reclaim woke it to unwind (src/detail/boost_unwind.cpp)
+  void* lock = nullptr;        // boost::fibers::detail::spinlock_lock*
+  bool in_queue = false;       // inside a wait_queue hook: its inner park is not a second one
+  bool unwind = false;         // reclaim woke it to unwind (src/detail/boost_unwind.cpp)
+  bool unwinding_now = false;  // a forced unwind is running through its frames
+  void* forced = nullptr;      // its exception object, while it runs
+  // Why it could not be unwound from the park at (refused_ret, refused_queue), for the
+  // report; reclaim does not wake it again there.
+  std::string cannot_unwind;
+  const void* refused_ret = nullptr;
+  const void* refused_queue = nullptr;
 };
 
 // Everything fibercheck knows about one fiber; owned by the fiber's Boost context.

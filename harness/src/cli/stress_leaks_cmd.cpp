@@ -9,6 +9,7 @@
 
 #include <boost/fiber/condition_variable.hpp>
 #include <boost/fiber/mutex.hpp>
+#include <boost/fiber/unbuffered_channel.hpp>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -81,10 +82,10 @@ int cmd_stress_leaks(const CLI::App& stress_leaks) {
       // A fiber that nothing can interrupt: its case thread parks and a new one starts.
       Outcome out = run([](Done) {
         go("stuck", [] {
-          auto* m = new boost::fibers::mutex;  // never freed: the fiber never wakes
-          auto* cv = new boost::fibers::condition_variable;
-          std::unique_lock<boost::fibers::mutex> lk(*m);
-          cv->wait(lk);
+          // Nobody receives: the pushed value stays on this fiber's stack, so it cannot
+          // be unwound. Never freed: the fiber never wakes.
+          auto* ch = new boost::fibers::unbuffered_channel<int>;
+          ch->push(1);
         });
       });
       ++verdicts[std::string("parked (") + to_string(out.verdict) + ")"];

@@ -292,7 +292,7 @@ struct Entry {
 };
 
 Entry describe(const FiberInfo& f, const Outcome& o, History& h,
-               const std::set<std::uint64_t>& listed, bool unreclaimed) {
+               const std::set<std::uint64_t>& listed, const FiberInfo* unreclaimed) {
   const bool blocked = f.state == FiberState::blocked;
   Entry e;
   e.line = who_and_origin(f) + " " + state_text(f, o.verdict) + channel_text(f, h, listed);
@@ -338,9 +338,10 @@ Entry describe(const FiberInfo& f, const Outcome& o, History& h,
   if (unreclaimed) {
     e.line += "; it could not be unwound: ";
     // Its line already says the wait is outside fibercheck: say only what follows.
-    e.line += f.state == FiberState::blocked && !f.in_fibercheck_wait
-                  ? std::string("nothing interrupts a wait outside fibercheck")
-                  : why_not_unwound(f);
+    e.line +=
+        f.state == FiberState::blocked && !f.in_fibercheck_wait && unreclaimed->not_unwound.empty()
+            ? std::string("nothing interrupts a wait outside fibercheck")
+            : why_not_unwound(*unreclaimed);
     e.reason += "|unreclaimed";
   }
   return e;
@@ -352,8 +353,9 @@ std::string lineage_report(const Outcome& o) {
   // Every fiber live at the verdict, then any that could not be unwound and was not
   // live then (one the unwinding itself started).
   std::vector<const FiberInfo*> fibers;
-  std::set<std::uint64_t> listed, unreclaimed;
-  for (const FiberInfo& f : o.unreclaimed) unreclaimed.insert(f.id);
+  std::set<std::uint64_t> listed;
+  std::map<std::uint64_t, const FiberInfo*> unreclaimed;  // as reclaim left it, with why
+  for (const FiberInfo& f : o.unreclaimed) unreclaimed[f.id] = &f;
   for (const FiberInfo& f : o.live)
     if (listed.insert(f.id).second) fibers.push_back(&f);
   for (const FiberInfo& f : o.unreclaimed)
@@ -364,7 +366,8 @@ std::string lineage_report(const Outcome& o) {
   std::map<std::string, std::vector<std::string>> groups;
   std::vector<std::string> order;
   for (const FiberInfo* f : fibers) {
-    Entry e = describe(*f, o, h, listed, unreclaimed.count(f->id) != 0);
+    const auto u = unreclaimed.find(f->id);
+    Entry e = describe(*f, o, h, listed, u != unreclaimed.end() ? u->second : nullptr);
     if (!groups.count(e.reason)) order.push_back(e.reason);
     groups[e.reason].push_back(std::move(e.line));
   }
