@@ -7,7 +7,6 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
-#include <fstream>
 #include <string>
 #include <vector>
 
@@ -15,8 +14,8 @@
 #include "boost_api/lost_wakeup.hpp"
 #include "boost_api/ping_pong.hpp"
 #include "boost_api/shard_loader.hpp"
+#include "boost_api/test_support.hpp"
 #include "boost_api/worker_pool.hpp"
-#include "detail/boost_wait.hpp"
 #include "fibercheck/harness/check.hpp"
 #include "fibercheck/harness/gtest.hpp"
 
@@ -28,60 +27,7 @@ using fibercheck::FiberInfo;
 using fibercheck::FiberState;
 using fibercheck::sched::StrategyKind;
 using namespace examples::boost_api;
-
-// Whether the census describes a fiber parked in a Boost wait: the primitive and
-// operation in blocked_on, the blocking line, the line that started a plain fiber,
-// and in_boost_wait. Read from FiberInfo itself, so that these assertions run in
-// every build that has them.
-template <class Info>
-constexpr bool kNamesBoostWaits = requires(const Info& f) {
-  f.in_boost_wait;
-};
-constexpr bool kCensusNamesBoostWaits = kNamesBoostWaits<FiberInfo>;
-
-template <class Info>
-bool in_boost_wait(const Info& f) {
-  if constexpr (kNamesBoostWaits<Info>)
-    return f.in_boost_wait;
-  else
-    return false;
-}
-
-// Whether reclaim unwinds fibers parked in Boost waits in this build (then a leaky
-// case no longer parks its thread, and is shrunk like any other failure).
-bool unwinds_boost_waits() { return fibercheck::detail::boost_unwind_supported(); }
-
-// The number of the one line of examples/boost_api/<file> that contains `code`; with
-// `after`, of the first such line below the one that contains `after`.
-unsigned line_of(const std::string& file, const std::string& code, const std::string& after = "") {
-  std::ifstream in(std::string(BOOST_API_DIR) + "/" + file);
-  EXPECT_TRUE(in) << "cannot read " << file;
-  std::string text;
-  unsigned n = 0, found = 0, matches = 0;
-  bool below = after.empty();
-  while (std::getline(in, text)) {
-    ++n;
-    if (!below) {
-      below = text.find(after) != std::string::npos;
-      continue;
-    }
-    if (text.find(code) == std::string::npos) continue;
-    if (matches++ == 0) found = n;
-  }
-  EXPECT_TRUE(after.empty() ? matches == 1 : matches >= 1)
-      << matches << " lines of " << file << " contain '" << code << "'";
-  return found;
-}
-
-// Whether `text` mentions "<file>:<line>" (and not a longer line number).
-bool mentions(const std::string& text, const std::string& file, unsigned line) {
-  const std::string site = file + ":" + std::to_string(line);
-  for (std::size_t at = text.find(site); at != std::string::npos; at = text.find(site, at + 1)) {
-    const std::size_t end = at + site.size();
-    if (end == text.size() || text[end] < '0' || text[end] > '9') return true;
-  }
-  return false;
-}
+using namespace examples::boost_api::test;
 
 // Where the fibers a leaky form leaves wait.
 struct Stuck {
