@@ -5,7 +5,9 @@
 // (plain boost::fibers::fiber) through a boost::fibers::buffered_channel; each worker
 // forwards what it pops downstream. Once its input ends (or done closes) the node
 // closes the channel, waits at a barrier until every worker has seen it closed, and
-// closes its output.
+// closes its output. (A barrier, not joins: a node left blocked in the join of one
+// worker, with the others' fiber objects still joinable, could not be unwound, since
+// destroying a joinable boost::fibers::fiber calls std::terminate.)
 // leaky-boost-pool{k}: the same, but the node never closes the channel: every worker
 // blocks in pop() for good, and the node waits at the barrier for them for good.
 #pragma once

@@ -36,7 +36,8 @@ inline bool in_boost_wait(const Info& f) {
 inline bool unwinds_boost_waits() { return fibercheck::detail::boost_unwind_supported(); }
 
 // The number of the one line of examples/boost_api/<file> that contains `code`; with
-// `after`, of the first such line below the one that contains `after`.
+// `after`, of the first such line below the one that contains `after`. The build
+// defines BOOST_API_DIR as that directory.
 inline unsigned line_of(const std::string& file, const std::string& code,
                         const std::string& after = "") {
   std::ifstream in(std::string(BOOST_API_DIR) + "/" + file);
