@@ -167,6 +167,10 @@ bool is_internal(const SourceLevel& l) {
         starts_with(rest, "harness/"))
       return true;
   }
+  // A name reserved to the implementation ("__invoke_impl", "_M_invoke"): an inlined
+  // level of the standard library, which debug information names unqualified.
+  if (fn.size() >= 2 && fn[0] == '_' && (fn[1] == '_' || (fn[1] >= 'A' && fn[1] <= 'Z')))
+    return true;
   if (contains(file, "/tests/") || contains(file, "/examples/")) return false;
   for (std::string_view p :
        {"boost::", "std::", "__gnu_cxx::", "__cxxabiv1::", "fibercheck::detail::", "make_fcontext",
