@@ -172,8 +172,9 @@ void fill_spawn_site(FiberInfo& f, const detail::FiberProps& p) {
 }
 
 // "function at file:line" per level of the stack captured at the park, from the wait's
-// own frames outward: fibercheck's hook and park machinery above it, and the fiber's
-// start-up frames below the program's last one, are left out.
+// own frames outward: fibercheck's hook and park machinery above it (all of fibercheck's
+// frames, for a fibercheck wait), and the fiber's start-up frames below the program's
+// last one, are left out.
 std::vector<std::string> stack_text(const detail::FiberProps& p) {
   if (!p.park_stack_full || p.park_depth == 0) return {};
   std::size_t from = 0;
@@ -183,8 +184,13 @@ std::vector<std::string> stack_text(const detail::FiberProps& p) {
   }
   std::vector<detail::SourceLevel> levels =
       levels_of(p.park_stack.data() + from, p.park_depth - from);
+  // A fibercheck wait starts at the program's frame: its description already names the
+  // operation. A Boost wait keeps the primitive's frames, which the name comes from.
   std::size_t first = 0;
-  while (first < levels.size() && starts_with(levels[first].function, "fibercheck::detail::"))
+  const bool boost_wait = p.boost.how != detail::BoostPark::none;
+  while (first < levels.size() &&
+         (boost_wait ? starts_with(levels[first].function, "fibercheck::detail::")
+                     : levels[first].internal))
     ++first;
   std::size_t end = levels.size();
   while (end > first && levels[end - 1].internal) --end;

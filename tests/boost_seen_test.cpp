@@ -340,8 +340,8 @@ std::string joined(const std::vector<std::string>& lines) {
   return s;
 }
 
-// With capture_stacks, a blocked fiber's stack names the program's function and the
-// primitive it waits in, for a Boost wait and a fibercheck one alike.
+// With capture_stacks, a blocked fiber's stack names the program's function, and for a
+// Boost wait the primitive it waits in.
 TEST(BoostSeen, CaptureStacksGivesEachBlockedFiberItsStack) {
   const std::vector<FiberInfo> seen = stacks_run(true);
   const FiberInfo boost_wait = test::find_path(seen, "root/fiber-2");
@@ -355,8 +355,10 @@ TEST(BoostSeen, CaptureStacksGivesEachBlockedFiberItsStack) {
   EXPECT_FALSE(any_line_has(boost_wait.stack, "note_boost_park")) << joined(boost_wait.stack);
   ASSERT_TRUE(fc_wait.in_fibercheck_wait) << format(seen);
   EXPECT_TRUE(any_line_has(fc_wait.stack, "recv_in_named_function")) << joined(fc_wait.stack);
-  EXPECT_TRUE(any_line_has(fc_wait.stack, "fibercheck::Chan<int>::recv")) << joined(fc_wait.stack);
-  EXPECT_FALSE(any_line_has(fc_wait.stack, "Waiter::block")) << joined(fc_wait.stack);
+  // A fibercheck wait's stack starts at the program's frame; its text names the wait.
+  ASSERT_FALSE(fc_wait.stack.empty());
+  EXPECT_NE(fc_wait.stack.front().find("recv_in_named_function"), std::string::npos)
+      << joined(fc_wait.stack);
 }
 
 TEST(BoostSeen, WithoutCaptureStacksNoStackIsKept) {

@@ -136,12 +136,41 @@ bool contains(std::string_view s, std::string_view part) {
   return s.find(part) != std::string_view::npos;
 }
 
+std::vector<SourceLevel> lookup(const void* ret);
+
+// How the debug information names fibercheck's own source tree ("/src/fibercheck/",
+// or "../" for a build directory inside it): the path of this very file, less
+// "src/detail/symbolize.cpp". Empty when unknown.
+const std::string& own_tree() {
+  static const std::string tree = [] {
+    const std::vector<SourceLevel> here =
+        lookup(reinterpret_cast<const void*>(reinterpret_cast<std::uintptr_t>(&own_tree) + 1));
+    const std::string_view me = "src/detail/symbolize.cpp";
+    for (const SourceLevel& l : here)
+      if (l.file.size() >= me.size() &&
+          l.file.compare(l.file.size() - me.size(), me.size(), me) == 0)
+        return l.file.substr(0, l.file.size() - me.size());
+    return std::string();
+  }();
+  return tree;
+}
+
 // Boost's or the standard library's headers, fibercheck's runtime, or a function of
 // theirs: a level that is not the program's own code.
 bool is_internal(const SourceLevel& l) {
   const std::string_view fn = l.function;
   const std::string_view file = l.file;
   if (fn.empty() && file.empty()) return true;
+  if (const std::string& tree = own_tree(); !tree.empty() && starts_with(file, tree)) {
+    const std::string_view rest = file.substr(tree.size());
+    if (starts_with(rest, "src/") || starts_with(rest, "include/fibercheck/") ||
+        starts_with(rest, "harness/"))
+      return true;
+  }
+  // A name reserved to the implementation ("__invoke_impl", "_M_invoke"): an inlined
+  // level of the standard library, which debug information names unqualified.
+  if (fn.size() >= 2 && fn[0] == '_' && (fn[1] == '_' || (fn[1] >= 'A' && fn[1] <= 'Z')))
+    return true;
   if (contains(file, "/tests/") || contains(file, "/examples/")) return false;
   for (std::string_view p :
        {"boost::", "std::", "__gnu_cxx::", "__cxxabiv1::", "fibercheck::detail::", "make_fcontext",
@@ -209,9 +238,24 @@ std::vector<SourceLevel> lookup(const void* ret) {
     if (dladdr(reinterpret_cast<const void*>(pc), &info) != 0 && info.dli_sname != nullptr)
       out.push_back(SourceLevel{demangle(info.dli_sname), "", 0, false});
   }
+  return out;
+}
+
+// "std::__cxx11::basic_string<char, std::char_traits<char>, std::allocator<char> >" ->
+// "std::string": a report line that names a function taking strings stays readable.
+std::string shorter_names(std::string s) {
+  static const std::string_view long_string =
+      "std::__cxx11::basic_string<char, std::char_traits<char>, std::allocator<char> >";
+  for (std::size_t at; (at = s.find(long_string)) != std::string::npos;)
+    s.replace(at, long_string.size(), "std::string");
+  return s;
+}
+
+std::vector<SourceLevel> classified(std::vector<SourceLevel> out) {
   for (SourceLevel& l : out) {
     l.internal = is_internal(l);
     l.file = without_parent_steps(std::move(l.file));
+    l.function = shorter_names(std::move(l.function));
   }
   return out;
 }
@@ -244,7 +288,7 @@ std::vector<SourceLevel> symbolize(const void* ret) {
   static std::unordered_map<const void*, std::vector<SourceLevel>> cache;
   std::lock_guard<std::mutex> lk(m);
   auto it = cache.find(ret);
-  if (it == cache.end()) it = cache.emplace(ret, lookup(ret)).first;
+  if (it == cache.end()) it = cache.emplace(ret, classified(lookup(ret))).first;
   return it->second;
 }
 

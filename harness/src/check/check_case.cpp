@@ -14,6 +14,9 @@ RunOptions RootCase::run_options(std::size_t stack_size, bool trace) const {
   o.max_steps = max_steps;
   o.leak_window_steps = leak_window_steps;
   o.trace = trace;
+  // A traced run is a replay of a case for its report: runs are deterministic, so the
+  // stacks its report prints cost nothing during the search.
+  o.capture_stacks = trace;
   o.stack_size = stack_size;
   return o;
 }

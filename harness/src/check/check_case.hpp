@@ -28,6 +28,7 @@ struct RootCase {
   std::uint64_t leak_window_steps = 5000;
   std::optional<std::uint64_t> trace_hash;  // what the case produced when printed
 
+  // `trace`: a replay for a report, with the event log and every park's stack.
   [[nodiscard]] RunOptions run_options(std::size_t stack_size, bool trace) const;
 };
 

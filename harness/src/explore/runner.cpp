@@ -39,6 +39,9 @@ CaseOutcome run_case(const CaseSpec& spec) {
   o.cancel_when_idle = spec.cancel_when_idle;
   o.max_steps = spec.max_steps;
   o.trace = spec.trace;
+  // A traced run replays a case for its report (runs are deterministic): the stacks of
+  // its leaked fibers are captured then, never during the search.
+  o.capture_stacks = spec.trace;
   o.record_choice_detail = spec.record_choice_detail;
   o.max_virtual_time = std::chrono::hours(24);
   std::uint64_t delivered = 0;

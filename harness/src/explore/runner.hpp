@@ -23,6 +23,8 @@ struct CaseSpec {
   // of fibers, each taking a dozen or so scheduling points to wind down (23,314 steps
   // for the largest seen; 20,000 was too few once every synchronization became a point).
   std::uint64_t max_steps = 100000;
+  // Keep the event log, and capture each park's stack (RunOptions::trace and
+  // capture_stacks): for a replay that builds a report.
   bool trace = false;
   bool record_choice_detail = false;  // RunOptions::record_choice_detail, for sched/dfs.hpp
 };

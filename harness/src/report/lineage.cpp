@@ -180,8 +180,14 @@ bool keeps_running(Verdict v) {
 std::string who_and_origin(const FiberInfo& f) {
   std::string s = fiber_label(f.id, f.path);
   s += " (";
-  if (f.plain && f.file.empty()) {  // Boost.Fiber does not say where a fiber was made
+  if (f.plain && f.file.empty()) {  // made where no stack was captured, or no debug info
     s += "a plain boost::fibers::fiber, spawn site unknown)";
+    return s;
+  }
+  if (f.plain) {
+    s += "a plain boost::fibers::fiber, spawned at ";
+    s += f.site();
+    s += ")";
     return s;
   }
   const std::string kind = kind_of(f.name);
@@ -219,7 +225,7 @@ std::string state_text(const FiberInfo& f, Verdict verdict) {
     s += "blocked in ";
     s += f.blocked_on.empty() ? std::string("a wait") : f.blocked_on;
   }
-  if (f.in_fibercheck_wait) {
+  if (f.in_fibercheck_wait || f.in_boost_wait) {
     // A lock's or a once's description already says since when another fiber holds
     // it: say since when this one waits as a separate fact.
     const bool has_since = f.blocked_on.find(" since step ") != std::string::npos;
@@ -289,6 +295,7 @@ std::string channel_text(const FiberInfo& f, History& h, const std::set<std::uin
 struct Entry {
   std::string line;
   std::string reason;
+  std::vector<std::string> stack;  // FiberInfo::stack, printed under the line
 };
 
 Entry describe(const FiberInfo& f, const Outcome& o, History& h,
@@ -296,6 +303,7 @@ Entry describe(const FiberInfo& f, const Outcome& o, History& h,
   const bool blocked = f.state == FiberState::blocked;
   Entry e;
   e.line = who_and_origin(f) + " " + state_text(f, o.verdict) + channel_text(f, h, listed);
+  e.stack = f.stack;
   e.reason = kind_of(f.name) + "|" + f.blocked_on.substr(0, f.blocked_on.find(" on ")) + "|" +
              (channels_in(f.blocked_on).empty() ? "" : "chan");
   if (!blocked && !f.done.empty() && f.watched_done == f.done) {
@@ -363,20 +371,26 @@ std::string lineage_report(const Outcome& o) {
   if (fibers.empty()) return "";
 
   History h = read_history(o);
-  std::map<std::string, std::vector<std::string>> groups;
+  std::map<std::string, std::vector<Entry>> groups;
   std::vector<std::string> order;
   for (const FiberInfo* f : fibers) {
     const auto u = unreclaimed.find(f->id);
     Entry e = describe(*f, o, h, listed, u != unreclaimed.end() ? u->second : nullptr);
     if (!groups.count(e.reason)) order.push_back(e.reason);
-    groups[e.reason].push_back(std::move(e.line));
+    groups[e.reason].push_back(std::move(e));
   }
   std::string s = std::to_string(fibers.size()) + " fiber(s) leaked";
   s += order.size() > 1 ? ", for " + std::to_string(order.size()) + " reasons:\n" : ":\n";
   for (const std::string& r : order) {
     const auto& lines = groups[r];
     if (lines.size() > 1) s += "  " + std::to_string(lines.size()) + " fibers alike:\n";
-    for (const std::string& l : lines) s += (lines.size() > 1 ? "    " : "  ") + l + "\n";
+    const std::string indent = lines.size() > 1 ? "    " : "  ";
+    for (const Entry& e : lines) {
+      s += indent + e.line + "\n";
+      // Its stack where it parked (RunOptions::capture_stacks), under it, as goleak
+      // prints a goroutine's.
+      for (const std::string& frame : e.stack) s += indent + "    " + frame + "\n";
+    }
   }
   return s;
 }

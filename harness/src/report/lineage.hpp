@@ -1,7 +1,10 @@
 // lineage.hpp: the leak report, where every fiber left when a case ends appears once.
 // For each: its census id and path from the root, its kind, spawn site, what it is
-// blocked on, since which step and at which source line (or that the line is unknown,
-// for a wait inside plain Boost.Fiber code); for a fiber that can still run, what it
+// blocked on (for a wait in Boost.Fiber's own primitives, the operation, the primitive
+// and which object), since which step and at which source line (or that the line is
+// unknown); under it, indented, its stack where it parked when the run captured stacks
+// (RunOptions::capture_stacks, on when the harness replays a case for its report);
+// for a fiber that can still run, what it
 // last did and how often, and the done it watches; for one that could not be unwound
 // afterwards, why. For each channel it waits on, every other fiber that used that
 // channel (alive, or when it exited); a fiber whose last dealing with the channel was
