@@ -14,7 +14,6 @@
 #include "detail/boost_sched.hpp"
 
 #include <dlfcn.h>
-#include <link.h>
 
 #include <boost/fiber/barrier.hpp>
 #include <boost/fiber/condition_variable.hpp>
@@ -30,6 +29,7 @@
 
 #include "detail/runtime.hpp"
 #include "detail/scheduler.hpp"
+#include "detail/symbolize.hpp"
 #include "fibercheck/detail/wait.hpp"
 
 namespace fibercheck::detail {
@@ -55,10 +55,6 @@ struct Real {
   void (*notify_one)(boost::fibers::condition_variable_any*);
   void (*notify_all)(boost::fibers::condition_variable_any*);
   bool (*barrier_wait)(boost::fibers::barrier*);
-  // The executable code of libboost_fiber.so: a call from there is part of a Boost
-  // operation that already took its point.
-  std::uintptr_t text_lo = 0;
-  std::uintptr_t text_hi = 0;
 };
 
 // The next definition after the executable's, which is Boost's. Without it fibercheck
@@ -74,22 +70,6 @@ void find(Fn& fn, const char* mangled) noexcept {
     std::abort();
   }
   fn = reinterpret_cast<Fn>(f);
-}
-
-int find_text(dl_phdr_info* info, std::size_t, void* data) {
-  auto& r = *static_cast<Real*>(data);
-  const auto fn = reinterpret_cast<std::uintptr_t>(r.mutex_lock);
-  for (int i = 0; i < info->dlpi_phnum; ++i) {
-    const ElfW(Phdr)& ph = info->dlpi_phdr[i];
-    if (ph.p_type != PT_LOAD || (ph.p_flags & PF_X) == 0) continue;
-    const std::uintptr_t lo = info->dlpi_addr + ph.p_vaddr;
-    if (fn >= lo && fn < lo + ph.p_memsz) {
-      r.text_lo = lo;
-      r.text_hi = lo + ph.p_memsz;
-      return 1;
-    }
-  }
-  return 0;
 }
 
 Real load() noexcept {
@@ -111,7 +91,6 @@ Real load() noexcept {
   find(r.notify_one, "_ZN5boost6fibers22condition_variable_any10notify_oneEv");
   find(r.notify_all, "_ZN5boost6fibers22condition_variable_any10notify_allEv");
   find(r.barrier_wait, "_ZN5boost6fibers7barrier4waitEv");
-  dl_iterate_phdr(find_text, &r);
   return r;
 }
 
@@ -124,12 +103,6 @@ const Real& real() noexcept {
 // first call, which may be on a small fiber stack.
 [[maybe_unused]] const Real& g_loaded = real();
 
-bool from_boost(const void* caller) noexcept {
-  const auto pc = reinterpret_cast<std::uintptr_t>(caller);
-  const Real& r = real();
-  return pc >= r.text_lo && pc < r.text_hi;
-}
-
 // Boost's primitives have no names: their operations are told apart by verb alone, and
 // for DFS they all touch this one name (an empty one, as fibercheck::yield() does).
 const std::string kUnnamed;
@@ -140,7 +113,9 @@ void point(const char* verb, const void* caller, bool wakes) noexcept {
   if (!t_running.valid || t_running.props == nullptr) return;
   Runtime& rt = Runtime::get();
   if (rt.run == nullptr || rt.sched == nullptr) return;
-  if (caller != nullptr && from_boost(caller)) return;
+  // A call from libboost_fiber.so's own code is part of a Boost operation that already
+  // took its point (barrier::wait locks its mutex and notifies).
+  if (caller != nullptr && in_boost_fiber_library(caller)) return;
   sync_point(verb, kUnnamed);
   if (wakes) touch_all();
 }

@@ -4,9 +4,10 @@
 // header primitive (a channel, a condition variable, a future, a sleep) that address,
 // symbolized with its inlined levels, names both the primitive and the program's line
 // that called it. For one compiled into libboost_fiber.so (mutex::lock, barrier::wait,
-// fiber::join) it names the primitive only: the program's frame is further up, so a
-// short stack is taken here, once the stack has left the library. The whole stack is
-// taken only when the run asks for it (RunOptions::capture_stacks).
+// fiber::join) it names the primitive only: the program's frame is further up. Stacks
+// are taken only when the run asks for them (RunOptions::capture_stacks, which the
+// harness turns on when it replays a failing case for its report): a short one costs
+// about 3 us a park, which would double the cost of a blocking join during the search.
 #include "detail/boost_wait.hpp"
 #include "detail/symbolize.hpp"
 
@@ -20,10 +21,7 @@ void note_boost_park(FiberProps& p) noexcept {
     return;
   }
   p.park_stack_full = false;
-  p.park_depth = in_boost_fiber_library(p.boost.ret)
-                     ? static_cast<std::uint8_t>(
-                           capture_past_boost_library(p.park_stack.data(), FiberProps::kParkFrames))
-                     : 0;
+  p.park_depth = 0;
 }
 
 }  // namespace fibercheck::detail

@@ -50,19 +50,11 @@ const Range& boost_fiber_text() noexcept {
   return r;
 }
 
-// Frames kept past libboost_fiber.so: the caller of mutex::lock, barrier::wait or
-// fiber::join (a std::lock_guard's constructor is inlined into it when optimizing).
-// Each frame costs about half a microsecond.
-constexpr std::size_t kFramesPastBoost = 1;
-
 struct Capture {
   const void** out;
   std::size_t max;
   std::size_t skip;
   std::size_t n = 0;
-  bool past_boost = false;  // stop soon after the stack leaves libboost_fiber
-  bool was_in_boost = false;
-  std::size_t after_boost = 0;  // frames kept once outside libboost_fiber again
 };
 
 _Unwind_Reason_Code on_frame(_Unwind_Context* ctx, void* data) {
@@ -75,11 +67,6 @@ _Unwind_Reason_Code on_frame(_Unwind_Context* ctx, void* data) {
   }
   c->out[c->n++] = ip;
   if (c->n == c->max) return _URC_END_OF_STACK;
-  if (c->past_boost) {
-    const bool in = in_boost_fiber_library(ip);
-    if (c->was_in_boost && !in && ++c->after_boost == kFramesPastBoost) return _URC_END_OF_STACK;
-    c->was_in_boost = c->was_in_boost || in;
-  }
   return _URC_NO_REASON;
 }
 
@@ -271,14 +258,6 @@ bool in_boost_fiber_library(const void* pc) noexcept {
 std::size_t capture_stack(const void** out, std::size_t max, std::size_t skip) noexcept {
   if (max == 0) return 0;
   Capture c{out, max, skip + 1};  // and this function's own frame
-  _Unwind_Backtrace(on_frame, &c);
-  return c.n;
-}
-
-std::size_t capture_past_boost_library(const void** out, std::size_t max) noexcept {
-  if (max == 0) return 0;
-  Capture c{out, max, 1};
-  c.past_boost = true;
   _Unwind_Backtrace(on_frame, &c);
   return c.n;
 }

@@ -28,12 +28,6 @@ struct SourceLevel {
 // unwinder finds each frame's unwind table entry).
 std::size_t capture_stack(const void** out, std::size_t max, std::size_t skip = 0) noexcept;
 
-// The same, for a park inside libboost_fiber.so: stops at the first frame outside that
-// library once the stack has been inside it and leaves it again (the caller of
-// mutex::lock, barrier::wait, fiber::join), so it is only as deep as needed to reach the
-// program's frame.
-std::size_t capture_past_boost_library(const void** out, std::size_t max) noexcept;
-
 // True for an address inside libboost_fiber.so's code.
 [[nodiscard]] bool in_boost_fiber_library(const void* pc) noexcept;
 
