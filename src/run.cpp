@@ -70,8 +70,8 @@ std::string why_not_unwound(const FiberInfo& f) {
     return "blocked in a wait that must finish normally (a scope's destructor waiting for "
            "its children)";
   return "kept running after it was told to unwind: a loop that never enters a fibercheck "
-         "operation or a Boost.Fiber wait, or a catch (...) that swallows the unwind without "
-         "rethrowing";
+         "operation or a Boost.Fiber wait, or a catch (...) that swallows fibercheck's unwind "
+         "without rethrowing";
 }
 
 std::string Outcome::summary() const { return summary(true); }

@@ -12,10 +12,15 @@
 // resumes this stack once more with its own forced_unwind, which propagates into
 // fiber_entry's catch, and fiber_entry frees the stack.
 //
-// Before that, boost_unwind_refused() walks the frames between the wait and the fiber's
-// start: the unwinder calls std::terminate in a frame that must not throw (a noexcept
-// function, a destructor, an empty throw() specification), so a stack with such a
-// frame, or with a frame whose personality is not C++'s, is left parked and reported.
+// The unwinder calls std::terminate in a frame that must not throw (a noexcept function,
+// a destructor, an empty throw() specification). Before waking the fiber,
+// boost_unwind_refused() walks the frames between the wait and the fiber's start and
+// reads each one's unwind tables as C++'s personality routine would: a call site they
+// do not cover, an empty throw() specification, or a frame whose personality is not
+// C++'s leaves the fiber parked and reported. The tables do not show a landing pad that
+// ends in std::terminate (a noexcept region with cleanups or a handler inside it reads
+// like any cleanup): for that, a terminate handler installed with the first unwind
+// catches the unwind when it reaches such a frame and parks the fiber there for good.
 #include <cxxabi.h>
 #include <dlfcn.h>
 #include <unwind.h>
