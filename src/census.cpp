@@ -84,6 +84,9 @@ bool is_boost_fiber_api(const std::string& fn) {
   return starts_with(fn, "boost::fibers::") && !starts_with(fn, "boost::fibers::detail::") &&
          !starts_with(fn, "boost::fibers::wait_queue::") &&
          !starts_with(fn, "boost::fibers::algo::") &&
+         // The fiber's start-up frame: a fiber whose function ends in a tail call to the
+         // wait has no frame of its own left, and run_ is not what it waits in.
+         !starts_with(fn, "boost::fibers::worker_context") &&
          !starts_with(fn, "boost::fibers::scheduler::");
 }
 
@@ -146,6 +149,9 @@ std::string boost_operation(const std::vector<detail::SourceLevel>& levels) {
   }
   if (name.empty()) return "";
   if (scope.empty() || scope == "boost::this_fiber") return name;
+  // fiber::join parks in the joined fiber's context::join, in libboost_fiber.so: without
+  // a stack that frame is all there is, and the program called fiber::join.
+  if (scope == "boost::fibers::context" && name == "join") scope = "boost::fibers::fiber";
   return name + " on " + scope;
 }
 

@@ -156,7 +156,7 @@ using detail::StopReason;
 bool wake_boost_waiter(FiberProps& p) {
   detail::BoostWait& b = p.boost;
   if (b.how != detail::BoostPark::wait && b.how != detail::BoostPark::wait_until) return false;
-  if (b.waker == nullptr || b.unwind || !detail::boost_unwind_supported() ||
+  if (b.waker == nullptr || b.unwind || b.joining || !detail::boost_unwind_supported() ||
       detail::boost_unwinding_now(p) || detail::boost_unwind_refused_here(p))
     return false;
   b.unwind = true;
@@ -200,6 +200,14 @@ std::string boost_not_unwound(const FiberProps& p) {
     case BoostPark::wait:
     case BoostPark::wait_until:
       break;
+  }
+  if (p.boost.joining) {
+    std::string why = "waits in boost::fibers::fiber::join for ";
+    why += p.boost.joining_id != 0 ? "#" + std::to_string(p.boost.joining_id) : "a fiber";
+    why +=
+        ", which could not be unwound; a joiner is never unwound out of its join (the "
+        "program's other joinable fiber objects would be destroyed, which terminates)";
+    return why;
   }
   if (!detail::boost_unwind_supported())
     return "this build cannot unwind plain Boost.Fiber waits "

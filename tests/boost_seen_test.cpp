@@ -57,7 +57,9 @@ struct EveryWait {
 };
 
 EveryWait block_in_every_boost_wait(bool capture_stacks) {
-  RunOptions o;
+  // fifo lets virtual time pass only when every fiber is blocked: a random strategy may
+  // end the hour-long pop_wait_for early, and the census would never see it blocked.
+  RunOptions o = test::with(sched::StrategyKind::fifo);
   o.capture_stacks = capture_stacks;
   std::map<std::uint64_t, Expect> expect;  // by fiber id
   std::vector<FiberInfo> seen;
@@ -238,10 +240,11 @@ TEST(BoostSeen, EachBoostWaitNamesItsPrimitiveBlockingLineAndSpawnLine) {
   EXPECT_EQ(b.blocked_on, object + ", also waited on by #" + std::to_string(a.id) + ")");
 }
 
-// Without stack capture, a spawn or a park costs no unwinding, except a park inside
-// libboost_fiber.so (mutex, barrier, join), which takes a few frames to reach the
-// program's line: every entry still names its primitive, those three their blocking
-// line, and no spawn site is known.
+// Without stack capture (the search), a spawn or a park costs no unwinding: every entry
+// still names its primitive, a header primitive inlined into the program (a channel, a
+// condition variable, a future, a sleep) its blocking line, and no spawn site is known.
+// A park inside libboost_fiber.so (mutex, barrier, join) has no line: the program's
+// frame is further up the stack, which is not taken.
 TEST(BoostSeen, WithoutCaptureEachBoostWaitStillNamesItsPrimitive) {
   auto [seen, expect] = block_in_every_boost_wait(false);
   const auto& what = expected_text();
@@ -253,8 +256,7 @@ TEST(BoostSeen, WithoutCaptureEachBoostWaitStillNamesItsPrimitive) {
     EXPECT_TRUE(f.in_boost_wait);
     EXPECT_TRUE(starts_with(f.blocked_on, what.at(e.what))) << f.blocked_on;
     if (e.what == "mutex" || e.what == "barrier" || e.what == "join") {
-      EXPECT_TRUE(ends_with(f.blocked_file, "boost_seen_test.cpp")) << f.blocked_file;
-      EXPECT_EQ(f.blocked_line, e.blocked_line);
+      EXPECT_TRUE(f.blocked_file.empty()) << f.blocked_file;
     }
     EXPECT_TRUE(f.file.empty());
     EXPECT_EQ(f.site(), "unknown site (plain boost fiber)");

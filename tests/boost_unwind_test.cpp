@@ -14,6 +14,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "detail/boost_wait.hpp"
 #include "fibercheck/fibercheck.hpp"
@@ -221,8 +222,8 @@ TEST(BoostUnwind, ABarrierWaitIsUnwound) {
                  1);
 }
 
-// The joiner detaches as it unwinds (a joinable fiber's destructor would terminate);
-// the joined fiber is unwound on its own.
+// The joiner is left in its join: the joined fiber is unwound, the join returns, and the
+// joiner ends as the program wrote it.
 TEST(BoostUnwind, AJoinAndTheFiberItJoinsAreUnwound) {
   Prims s;
   expect_unwound(run_leak([&] {
@@ -239,8 +240,9 @@ TEST(BoostUnwind, AJoinAndTheFiberItJoinsAreUnwound) {
                  2);
 }
 
-// The root keeps running until the step budget ends the run, so the wait's deadline
-// (real time: a Boost timed wait is not on the virtual clock here) is never reached.
+// The root keeps running until the step budget ends the run: the wait's hour may or may
+// not pass (a strategy may let a deadline come while fibers run); either way the fiber
+// ends, unwound or timed out.
 TEST(BoostUnwind, ATimedPopWithALongTimeoutIsUnwound) {
   Prims s;
   g_made = g_destroyed = 0;
@@ -333,6 +335,29 @@ TEST(BoostUnwind, ManyLeakingRunsLeaveNoStackBehind) {
   EXPECT_EQ(unwound, 1000);
 }
 
+// Fibers joined in a loop over a std::vector<fiber>, two of them leaking: the joiner is
+// never unwound out of a join (the vector's other joinable fibers would be destroyed on
+// the way, and a joinable fiber's destructor calls std::terminate). Each joined fiber is
+// unwound, each join returns, and the joiner ends on its own.
+TEST(BoostUnwind, AJoinerOfAVectorOfFibersWaitsForEachToBeUnwound) {
+  Prims s;
+  expect_unwound(run_leak([&] {
+                   bf::fiber([&] {
+                     Guard g;
+                     std::vector<bf::fiber> workers;
+                     for (int i = 0; i < 3; ++i) {
+                       workers.emplace_back([&, i] {
+                         Guard gw;
+                         int v;
+                         if (i != 1) s.empty.pop(v);  // the middle one ends at once
+                       });
+                     }
+                     for (bf::fiber& w : workers) w.join();
+                   }).detach();
+                 }),
+                 4);
+}
+
 // Cases that leave a fiber parked for good in objects that must then never be
 // destroyed: leaked on purpose.
 template <class T, class... Args>
@@ -356,6 +381,27 @@ TEST(BoostUnwind, AnUnbufferedPushIsReportedUnreclaimableWithItsReason) {
             std::string::npos)
       << out.summary();
   EXPECT_NE(out.summary().find("could not be unwound"), std::string::npos) << out.summary();
+}
+
+// A joiner of a fiber that cannot be unwound stays in its join, and the report says
+// which fiber it waits for.
+TEST(BoostUnwind, AJoinerOfAFiberThatCannotBeUnwoundSaysWhichItWaitsFor) {
+  auto& ch = forever<bf::unbuffered_channel<int>>();
+  const Outcome out = run_leak([&] {
+    bf::fiber([&] {
+      bf::fiber pusher([&] { ch.push(1); });
+      pusher.join();
+    }).detach();
+  });
+  ASSERT_EQ(out.unreclaimed.size(), 2u) << out.summary();
+  const fibercheck::FiberInfo& joiner = out.unreclaimed[0];
+  const fibercheck::FiberInfo& pusher = out.unreclaimed[1];
+  EXPECT_NE(fibercheck::why_not_unwound(joiner).find("waits in boost::fibers::fiber::join for #" +
+                                                     std::to_string(pusher.id)),
+            std::string::npos)
+      << out.summary();
+  EXPECT_NE(fibercheck::why_not_unwound(pusher).find("unbuffered_channel::push"), std::string::npos)
+      << out.summary();
 }
 
 // A noexcept function between the wait and the fiber's start: unwinding through it

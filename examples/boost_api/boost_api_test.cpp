@@ -45,6 +45,10 @@ struct Stuck {
   std::string root_blocks;
   std::string root_in;
   bool unwound = true;  // false: nothing can unwind this wait
+  // The plain fibers' wait is their function's last call, which an optimizing compiler
+  // makes a jump (a tail call): no frame of the program is left on their stacks, so no
+  // blocking line can be named for them (the primitive still is).
+  bool tail_call = false;
 };
 
 // Checks a failed check's report and census against `s`.
@@ -70,8 +74,10 @@ void expect_stuck(const CheckResult& r, const Stuck& s) {
       EXPECT_TRUE(in_boost_wait(f)) << f.path;
       EXPECT_EQ(f.state, FiberState::blocked) << f.path;
       EXPECT_FALSE(f.in_fibercheck_wait) << f.path;
-      EXPECT_TRUE(mentions(f.blocked_site(), s.file, f.plain ? block_line : root_line))
-          << f.path << ": " << f.blocked_site();
+      if (!(f.plain && s.tail_call)) {
+        EXPECT_TRUE(mentions(f.blocked_site(), s.file, f.plain ? block_line : root_line))
+            << f.path << ": " << f.blocked_site();
+      }
       if (f.plain) {
         EXPECT_TRUE(mentions(f.site(), s.file, start_line)) << f.path << ": " << f.site();
       }
@@ -80,7 +86,9 @@ void expect_stuck(const CheckResult& r, const Stuck& s) {
     EXPECT_NE(r.report.find(s.operation + " on "), std::string::npos) << r.report;
     EXPECT_NE(r.report.find(s.primitive), std::string::npos) << r.report;
     if (s.plain > 0) {
-      EXPECT_TRUE(mentions(r.report, s.file, block_line)) << "blocking line\n" << r.report;
+      if (!s.tail_call) {
+        EXPECT_TRUE(mentions(r.report, s.file, block_line)) << "blocking line\n" << r.report;
+      }
       EXPECT_TRUE(mentions(r.report, s.file, start_line)) << "spawn line\n" << r.report;
     }
     if (root) {
@@ -233,6 +241,7 @@ TEST(ShardLoader, ALoaderThatSkipsTheBarrierLeavesTheCallerAndTheOthersWaiting) 
   s.plain = 2;
   s.root_blocks = "counting->all_counted.wait()";
   s.root_in = "shard_starts(";
+  s.tail_call = true;  // count_shard ends in the wait
   expect_stuck(r, s);
 }
 

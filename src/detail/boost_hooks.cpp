@@ -70,10 +70,10 @@ void end_park(FiberProps& p) noexcept {
 
 // A fiber that reclaim is unwinding and that enters a Boost wait again (its unwind was
 // swallowed by a catch (...), or a destructor blocks): it unwinds from here instead of
-// blocking. Not while a C++ exception is in flight (fibercheck's own Unwind running a
-// destructor that waits): that wait must finish normally.
+// blocking. Not inside fiber::join (see BoostWait::joining). Not while a C++ exception is in flight
+// (fibercheck's own Unwind running a destructor that waits): that wait must finish normally.
 bool unwind_on_entry(const FiberProps& p) noexcept {
-  return p.unwinding && boost_unwind_supported() && !boost_unwinding_now(p) &&
+  return p.unwinding && !p.boost.joining && boost_unwind_supported() && !boost_unwinding_now(p) &&
          std::uncaught_exceptions() == 0;
 }
 

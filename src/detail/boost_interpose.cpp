@@ -14,8 +14,10 @@
 #include <string>
 #include <system_error>
 
+#include "detail/boost_sched.hpp"
 #include "detail/boost_wait.hpp"
 #include "detail/runtime.hpp"
+#include "fibercheck/detail/wait.hpp"
 
 static_assert(BOOST_VERSION == 108100,
               "fibercheck's Boost.Fiber interposers (src/detail/boost_interpose.cpp) copy Boost "
@@ -64,6 +66,7 @@ namespace boost::fibers {
 namespace fc = fibercheck::detail;
 
 void mutex::unlock() {
+  fc::touch_all();  // may wake a waiter; no scheduling point (see boost_sched.hpp)
   context* active_ctx = context::active();
   detail::spinlock_lock lk{wait_queue_splk_};
   if (BOOST_UNLIKELY(active_ctx != owner_)) {
@@ -75,6 +78,7 @@ void mutex::unlock() {
 }
 
 void timed_mutex::unlock() {
+  fc::touch_all();  // may wake a waiter; no scheduling point (see boost_sched.hpp)
   context* active_ctx = context::active();
   detail::spinlock_lock lk{wait_queue_splk_};
   if (BOOST_UNLIKELY(active_ctx != owner_)) {
@@ -86,6 +90,7 @@ void timed_mutex::unlock() {
 }
 
 void recursive_mutex::unlock() {
+  fc::touch_all();  // may wake a waiter; no scheduling point (see boost_sched.hpp)
   context* active_ctx = context::active();
   detail::spinlock_lock lk{wait_queue_splk_};
   if (BOOST_UNLIKELY(active_ctx != owner_)) {
@@ -99,6 +104,7 @@ void recursive_mutex::unlock() {
 }
 
 void recursive_timed_mutex::unlock() {
+  fc::touch_all();  // may wake a waiter; no scheduling point (see boost_sched.hpp)
   context* active_ctx = context::active();
   detail::spinlock_lock lk{wait_queue_splk_};
   if (BOOST_UNLIKELY(active_ctx != owner_)) {
@@ -123,13 +129,24 @@ void fiber::join() {
     throw fiber_error{std::make_error_code(std::errc::invalid_argument),
                       "boost fiber: fiber not joinable"};
   }
+  fc::boost_sched_point("join of boost::fibers::fiber", impl_.get(), __builtin_return_address(0));
+  fc::FiberProps* p = fc::t_running.valid ? fc::t_running.props : nullptr;
+  // Reclaim leaves a joiner in its join (BoostWait::joining); a join entered during a
+  // forced unwind (a destructor that joins) is an ordinary wait.
+  const bool mark = p != nullptr && !p->boost.joining;
+  if (mark) {
+    p->boost.joining = true;
+    auto* joined = static_cast<fc::FiberProps*>(impl_->get_properties());
+    p->boost.joining_id = joined != nullptr ? joined->id : 0;
+  }
   try {
     impl_->join();
   } catch (...) {  // a forced unwind is a foreign exception: only catch (...) sees it
-    fc::FiberProps* p = fc::t_running.valid ? fc::t_running.props : nullptr;
+    if (mark) p->boost.joining = false;
     if (p != nullptr && fc::boost_unwinding_now(*p)) detach();
     throw;
   }
+  if (mark) p->boost.joining = false;
   impl_.reset();
 }
 

@@ -57,6 +57,13 @@ struct BoostWait {
   std::string cannot_unwind;
   const void* refused_ret = nullptr;
   const void* refused_queue = nullptr;
+  // Inside fiber::join, the joined fiber's id (0: not known to fibercheck). A joiner is
+  // never unwound out of the join: it waits for the fiber it joins, which reclaim
+  // unwinds on its own, and goes on once that one ends. Unwinding it would destroy the
+  // program's other joinable fiber objects on the way (a std::vector<fiber> joined in a
+  // loop), and a joinable fiber's destructor calls std::terminate.
+  bool joining = false;
+  std::uint64_t joining_id = 0;
 };
 
 // Everything fibercheck knows about one fiber; owned by the fiber's Boost context.

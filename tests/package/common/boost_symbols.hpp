@@ -66,9 +66,12 @@ inline constexpr BoostSymbol kBoostSymbols[] = {
      true},
     {"_ZN5boost6fibers7barrier4waitEv", "barrier::wait", true},
     // Unwinding a fiber parked in a Boost wait: the release of a mutex it no longer
-    // holds, the join it leaves, and how it ends.
-    {"_ZN5boost6fibers5mutex6unlockEv", "mutex::unlock", false},
-    {"_ZN5boost6fibers5fiber4joinEv", "fiber::join", false},
+    // holds, the join it waits in, and how it ends (context::terminate, Boost's own).
+    {"_ZN5boost6fibers5mutex6unlockEv", "mutex::unlock", true},
+    {"_ZN5boost6fibers11timed_mutex6unlockEv", "timed_mutex::unlock", true},
+    {"_ZN5boost6fibers15recursive_mutex6unlockEv", "recursive_mutex::unlock", true},
+    {"_ZN5boost6fibers21recursive_timed_mutex6unlockEv", "recursive_timed_mutex::unlock", true},
+    {"_ZN5boost6fibers5fiber4joinEv", "fiber::join", true},
     {"_ZN5boost6fibers7context9terminateEv", "context::terminate", false},
 };
 
