@@ -156,8 +156,9 @@ using detail::StopReason;
 bool wake_boost_waiter(FiberProps& p) {
   detail::BoostWait& b = p.boost;
   if (b.how != detail::BoostPark::wait && b.how != detail::BoostPark::wait_until) return false;
-  if (b.waker == nullptr || b.unwind || b.joining || !detail::boost_unwind_supported() ||
-      detail::boost_unwinding_now(p) || detail::boost_unwind_refused_here(p))
+  if (b.waker == nullptr || b.unwind || (b.joining && !detail::boost_join_unwind_safe(p)) ||
+      !detail::boost_unwind_supported() || detail::boost_unwinding_now(p) ||
+      detail::boost_unwind_refused_here(p))
     return false;
   b.unwind = true;
   b.waker->wake();
@@ -201,7 +202,7 @@ std::string boost_not_unwound(const FiberProps& p) {
     case BoostPark::wait_until:
       break;
   }
-  if (p.boost.joining) {
+  if (p.boost.joining && !detail::boost_join_unwind_safe(p)) {
     std::string why = "waits in boost::fibers::fiber::join for ";
     why += p.boost.joining_id != 0 ? "#" + std::to_string(p.boost.joining_id) : "a fiber";
     why +=

@@ -70,11 +70,12 @@ void end_park(FiberProps& p) noexcept {
 
 // A fiber that reclaim is unwinding and that enters a Boost wait again (its unwind was
 // swallowed by a catch (...), or a destructor blocks): it unwinds from here instead of
-// blocking. Not inside fiber::join (see BoostWait::joining). Not while a C++ exception is in flight
-// (fibercheck's own Unwind running a destructor that waits): that wait must finish normally.
+// blocking. Not inside a fiber::join it may not leave (see BoostWait::joining). Not while a C++
+// exception is in flight (fibercheck's own Unwind running a destructor that waits): that wait must
+// finish normally.
 bool unwind_on_entry(const FiberProps& p) noexcept {
-  return p.unwinding && !p.boost.joining && boost_unwind_supported() && !boost_unwinding_now(p) &&
-         std::uncaught_exceptions() == 0;
+  return p.unwinding && (!p.boost.joining || boost_join_unwind_safe(p)) &&
+         boost_unwind_supported() && !boost_unwinding_now(p) && std::uncaught_exceptions() == 0;
 }
 
 }  // namespace

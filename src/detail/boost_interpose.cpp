@@ -53,12 +53,26 @@ bool skip_foreign_release(const char* kind) {
   return true;
 }
 
+// The fiber object of `ctx` is no longer joinable (joined or detached).
+void close_handle(boost::fibers::context* ctx) noexcept {
+  if (ctx == nullptr) return;
+  if (auto* joined = dynamic_cast<FiberProps*>(ctx->get_properties())) joined->handle_open = false;
+}
+
 [[noreturn]] void throw_not_owner() {
   throw boost::fibers::lock_error{std::make_error_code(std::errc::operation_not_permitted),
                                   "boost fiber: no  privilege to perform the operation"};
 }
 
 }  // namespace
+
+bool boost_join_unwind_safe(const FiberProps& p) noexcept {
+  for (const FiberProps* q = Runtime::get().first(); q != nullptr; q = q->next)
+    if (q->parent_id == p.id && q->plain && q->handle_open && q->id != p.boost.joining_id)
+      return false;
+  return true;
+}
+
 }  // namespace fibercheck::detail
 
 namespace boost::fibers {
@@ -119,7 +133,9 @@ void recursive_timed_mutex::unlock() {
 
 // An unwind out of context::join would skip impl_.reset(), and the destructor of the
 // still-joinable fiber would call std::terminate: the joiner detaches instead, and the
-// joined fiber is unwound on its own.
+// joined fiber is unwound on its own. Reclaim unwinds a joiner out of its join only when
+// that is safe (boost_join_unwind_safe); else the join returns once the joined fiber is
+// unwound.
 void fiber::join() {
   if (BOOST_UNLIKELY(context::active()->get_id() == get_id())) {
     throw fiber_error{std::make_error_code(std::errc::resource_deadlock_would_occur),
@@ -147,6 +163,17 @@ void fiber::join() {
     throw;
   }
   if (mark) p->boost.joining = false;
+  fc::close_handle(impl_.get());
+  impl_.reset();
+}
+
+// 1.81's, and the fiber object is no longer joinable (see boost_join_unwind_safe).
+void fiber::detach() {
+  if (BOOST_UNLIKELY(!joinable())) {
+    throw fiber_error{std::make_error_code(std::errc::invalid_argument),
+                      "boost fiber: fiber not joinable"};
+  }
+  fc::close_handle(impl_.get());
   impl_.reset();
 }
 

@@ -30,4 +30,8 @@ void note_boost_park(FiberProps& p) noexcept;
 // caller holds no lock and is out of every wait queue.
 [[noreturn]] void boost_unwind_self(FiberProps& p);
 
+// Whether p, parked in fiber::join, may be unwound out of it: no other fiber it started
+// has a boost::fibers::fiber object that is still joinable (BoostWait::joining).
+[[nodiscard]] bool boost_join_unwind_safe(const FiberProps& p) noexcept;
+
 }  // namespace fibercheck::detail

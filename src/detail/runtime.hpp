@@ -57,11 +57,12 @@ struct BoostWait {
   std::string cannot_unwind;
   const void* refused_ret = nullptr;
   const void* refused_queue = nullptr;
-  // Inside fiber::join, the joined fiber's id (0: not known to fibercheck). A joiner is
-  // never unwound out of the join: it waits for the fiber it joins, which reclaim
-  // unwinds on its own, and goes on once that one ends. Unwinding it would destroy the
-  // program's other joinable fiber objects on the way (a std::vector<fiber> joined in a
-  // loop), and a joinable fiber's destructor calls std::terminate.
+  // Inside fiber::join, the joined fiber's id (0: not known to fibercheck). While the
+  // joiner started other fibers whose boost::fibers::fiber objects are still joinable, it
+  // is not unwound out of the join (boost_join_unwind_safe): the unwind would destroy
+  // those objects on its way (a std::vector<fiber> joined in a loop), and a joinable
+  // fiber's destructor calls std::terminate. It waits for the fiber it joins instead,
+  // which reclaim unwinds on its own, and goes on once that one ends.
   bool joining = false;
   std::uint64_t joining_id = 0;
 };
@@ -82,6 +83,9 @@ struct FiberProps final : boost::fibers::fiber_properties {
   const char* function = nullptr;
   bool internal = false;  // main or dispatcher context: not a fiber of the program
   bool plain = false;     // started with plain boost::fibers::fiber
+  // A plain fiber whose boost::fibers::fiber object is still joinable: neither joined nor
+  // detached yet (fiber::join and fiber::detach in src/detail/boost_interpose.cpp).
+  bool handle_open = false;
   bool registered = false;
   bool exited = false;               // the function returned (or unwound)
   bool unwinding = false;            // reclaim asked it to unwind

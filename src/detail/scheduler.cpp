@@ -114,6 +114,7 @@ boost::fibers::fiber_properties* Scheduler::new_properties(context* ctx) {
   Runtime& rt = Runtime::get();
   FiberProps* parent = current_fiber();
   p->plain = true;
+  p->handle_open = true;
   // This runs on the spawner's stack (Boost's fiber constructor schedules the new
   // fiber): the frames above are where the program made it, its spawn site. Unwinding
   // them costs several microseconds, several times a plain spawn's whole cost: only

@@ -128,6 +128,12 @@ std::vector<SourceLevel> lookup(const void* ret);
 // How the debug information names fibercheck's own source tree ("/src/fibercheck/",
 // or "../" for a build directory inside it): the path of this very file, less
 // "src/detail/symbolize.cpp". Empty when unknown.
+#ifdef FIBERCHECK_SOURCE_TREE
+constexpr const char* kSourceTree = FIBERCHECK_SOURCE_TREE;
+#else
+constexpr const char* kSourceTree = "";
+#endif
+
 const std::string& own_tree() {
   static const std::string tree = [] {
     const std::vector<SourceLevel> here =
@@ -148,7 +154,11 @@ bool is_internal(const SourceLevel& l) {
   const std::string_view fn = l.function;
   const std::string_view file = l.file;
   if (fn.empty() && file.empty()) return true;
-  if (const std::string& tree = own_tree(); !tree.empty() && starts_with(file, tree)) {
+  // The tree as this file's debug information names it, and as CMake named it: a build
+  // that mixes relative and absolute names (a compiler cache handing relative paths to
+  // some compilations only) names fibercheck's files both ways.
+  for (std::string_view tree : {std::string_view(own_tree()), std::string_view(kSourceTree)}) {
+    if (tree.empty() || !starts_with(file, tree)) continue;
     const std::string_view rest = file.substr(tree.size());
     if (starts_with(rest, "src/") || starts_with(rest, "include/fibercheck/") ||
         starts_with(rest, "harness/"))
