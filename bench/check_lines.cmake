@@ -18,6 +18,7 @@ set(form_tree-cancel "^tree-cancel n=${int} spawn_ns_per_fiber=${num} cancel_ns_
 set(form_pipeline "^pipeline stages=${int} values=${int} ns_per_hop=${num}$")
 set(form_property-cases "^property-cases size=${int} cases=${int} cases_per_s=${num}$")
 set(form_leak-verdict "^leak-verdict found=true seconds_to_verdict=${num}$")
+set(form_boost-leaks "^boost-leaks runs=${int} unwound=true rss_kb_after_tenth=${int} rss_kb_at_end=${int} growth_bytes_per_run=-?${num} us_per_run=${num}$")
 set(form_live-leak-verdict "^live-leak-verdict found=true run_seconds=${num} check_seconds=${num}$")
 set(form_shrink "^shrink kind=[a-z-]+ initial_nodes=${int} final_nodes=${int} seconds=${num}$")
 set(form_scaling "^scaling depth=${int} n=${int} ns_per_fiber=${num} rss_bytes_per_fiber=-?${num}$")
@@ -35,7 +36,7 @@ foreach(line IN LISTS lines)
   list(APPEND names ${name})
 endforeach()
 foreach(expected core-spawn core-spawn-boost core-hop core-step tree-cancel pipeline leak-verdict
-                 live-leak-verdict
+                 live-leak-verdict boost-leaks
                  property-cases shrink scaling)
   if(NOT expected IN_LIST names)
     message(FATAL_ERROR "no `${expected}` line in:\n${out}")
