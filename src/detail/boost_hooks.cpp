@@ -38,6 +38,7 @@ namespace fibercheck::detail {
 
 void boost_hooks_linked() noexcept { boost_sched_linked(); }
 
+#ifndef FIBERCHECK_NO_BOOST_HOOKS
 namespace {
 
 // The fiber under fibercheck's scheduler that is parking, or nullptr (a thread without
@@ -79,8 +80,10 @@ bool unwind_on_entry(const FiberProps& p) noexcept {
 }
 
 }  // namespace
+#endif  // FIBERCHECK_NO_BOOST_HOOKS
 }  // namespace fibercheck::detail
 
+#ifndef FIBERCHECK_NO_BOOST_HOOKS  // a static Boost.Fiber defines these itself
 namespace boost::fibers {
 
 namespace fc = fibercheck::detail;
@@ -210,3 +213,4 @@ bool context::wait_until(std::chrono::steady_clock::time_point const& tp) noexce
 }
 
 }  // namespace boost::fibers
+#endif  // FIBERCHECK_NO_BOOST_HOOKS

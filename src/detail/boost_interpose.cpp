@@ -29,6 +29,7 @@ namespace fibercheck::detail {
 
 void boost_interpose_linked() noexcept {}
 
+#ifndef FIBERCHECK_NO_BOOST_HOOKS
 namespace {
 
 // A fiber unwound out of condition_variable(_any)::wait does not hold the mutex its
@@ -65,6 +66,7 @@ void close_handle(boost::fibers::context* ctx) noexcept {
 }
 
 }  // namespace
+#endif  // FIBERCHECK_NO_BOOST_HOOKS
 
 bool boost_join_unwind_safe(const FiberProps& p) noexcept {
   for (const FiberProps* q = Runtime::get().first(); q != nullptr; q = q->next)
@@ -75,6 +77,7 @@ bool boost_join_unwind_safe(const FiberProps& p) noexcept {
 
 }  // namespace fibercheck::detail
 
+#ifndef FIBERCHECK_NO_BOOST_HOOKS  // a static Boost.Fiber defines these itself
 namespace boost::fibers {
 
 namespace fc = fibercheck::detail;
@@ -178,3 +181,4 @@ void fiber::detach() {
 }
 
 }  // namespace boost::fibers
+#endif  // FIBERCHECK_NO_BOOST_HOOKS

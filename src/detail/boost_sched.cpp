@@ -36,6 +36,7 @@ namespace fibercheck::detail {
 
 void boost_sched_linked() noexcept {}
 
+#ifndef FIBERCHECK_NO_BOOST_HOOKS
 namespace {
 
 using TimePoint = std::chrono::steady_clock::time_point;
@@ -121,13 +122,19 @@ void point(const char* verb, const void* caller, bool wakes) noexcept {
 }
 
 }  // namespace
+#endif  // FIBERCHECK_NO_BOOST_HOOKS
 
+#ifndef FIBERCHECK_NO_BOOST_HOOKS
 void boost_sched_point(const char* verb, const void* /*object*/, const void* caller) noexcept {
   point(verb, caller, true);
 }
+#else
+void boost_sched_point(const char*, const void*, const void*) noexcept {}
+#endif
 
 }  // namespace fibercheck::detail
 
+#ifndef FIBERCHECK_NO_BOOST_HOOKS  // a static Boost.Fiber defines these itself
 namespace boost::fibers {
 
 namespace fc = fibercheck::detail;
@@ -206,3 +213,4 @@ bool barrier::wait() {
 }
 
 }  // namespace boost::fibers
+#endif  // FIBERCHECK_NO_BOOST_HOOKS

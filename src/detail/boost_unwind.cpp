@@ -51,11 +51,13 @@ extern "C" const void* _Unwind_Find_FDE(void* pc, dwarf_eh_bases* bases);
 
 namespace fibercheck::detail {
 
-#if defined(BOOST_USE_UCONTEXT) || defined(BOOST_USE_WINFIB) || !defined(__GXX_ABI_VERSION)
+#if defined(BOOST_USE_UCONTEXT) || defined(BOOST_USE_WINFIB) || !defined(__GXX_ABI_VERSION) || \
+    defined(FIBERCHECK_NO_BOOST_HOOKS)
 
 // With Boost.Context's ucontext back end (the sanitizer builds) the fiber's first frame
-// is called from libc's __start_context, which this file does not look for: such fibers
-// stay parked and are reported, as every plain Boost wait was before.
+// is called from libc's __start_context, which this file does not look for; without the
+// hooks (a static Boost.Fiber) no Boost wait is seen at all: such fibers stay parked and
+// are reported.
 bool boost_unwind_supported() noexcept { return false; }
 bool boost_unwinding_now(const FiberProps&) noexcept { return false; }
 bool boost_unwind_refused(FiberProps& p) {
