@@ -148,6 +148,19 @@ const std::string& own_tree() {
   return tree;
 }
 
+// "/src/fibercheck/examples/a.cpp" -> "examples/a.cpp": a file of fibercheck's own tree
+// (its tests and examples, built without a compiler cache that names files relative)
+// shown relative to the tree, as spawn and blocking sites are.
+std::string in_source_tree(std::string file) {
+  for (std::string_view tree : {std::string_view(kSourceTree), std::string_view(own_tree())}) {
+    if (tree.size() > 1 && tree.front() == '/' && starts_with(file, tree)) {
+      file.erase(0, tree.size());
+      break;
+    }
+  }
+  return file;
+}
+
 // Boost's or the standard library's headers, fibercheck's runtime, or a function of
 // theirs: a level that is not the program's own code.
 bool is_internal(const SourceLevel& l) {
@@ -251,7 +264,7 @@ std::string shorter_names(std::string s) {
 std::vector<SourceLevel> classified(std::vector<SourceLevel> out) {
   for (SourceLevel& l : out) {
     l.internal = is_internal(l);
-    l.file = without_parent_steps(std::move(l.file));
+    l.file = without_parent_steps(in_source_tree(std::move(l.file)));
     l.function = shorter_names(std::move(l.function));
   }
   return out;
